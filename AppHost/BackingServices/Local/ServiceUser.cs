@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace AppHost.BackingServices.Local;
+
+/// <summary>
+/// The account a local server runs as. PostgreSQL refuses to run as root, so when the AppHost is root the servers
+/// run as their package's system user through runuser; otherwise they run as the current user.
+/// </summary>
+public sealed class ServiceUser
+{
+    private ServiceUser(string? name) => Name = name;
+
+    /// <summary>The system user to switch to, or null to run as the current user.</summary>
+    public string? Name { get; }
+
+    public static ServiceUser For(string systemUser) =>
+        new(Environment.UserName == "root" ? systemUser : null);
+
+    /// <summary>The command that starts <paramref name="binary"/> as this user.</summary>
+    public string Command(string binary) => Name is null ? binary : "runuser";
+
+    /// <summary>The arguments that go before the binary's own arguments.</summary>
+    public IEnumerable<string> PrefixArgs(string binary) => Name is null ? [] : ["-u", Name, "--", binary];
+
+    public void Own(string path)
+    {
+        if (Name is not null)
+        {
+            RunProcess("chown", ["-R", $"{Name}:{Name}", path]);
+        }
+    }
+
+    /// <summary>Runs a short set-up command as this user and fails with its output when it fails.</summary>
+    public void Run(string binary, IEnumerable<string> args) =>
+        RunProcess(Command(binary), [.. PrefixArgs(binary), .. args]);
+
+    private static void RunProcess(string command, string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, args)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException($"Could not start {command}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"'{command} {string.Join(' ', args)}' failed with exit code {process.ExitCode}: {error}{output.Result}");
+        }
+    }
+}

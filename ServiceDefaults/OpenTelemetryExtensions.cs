@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using ServiceDefaults.Probes;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class OpenTelemetryExtensions
+{
+    /// <summary>Meters and activity sources the application adds to the defaults.</summary>
+    public const string ApplicationTelemetryName = "Worker";
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(ApplicationTelemetryName))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName, ApplicationTelemetryName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+
+        // Probes are polled every few seconds: a trace per probe would drown the dashboard.
+        builder.Services.AddOptions<OpenTelemetry.Instrumentation.AspNetCore.AspNetCoreTraceInstrumentationOptions>()
+            .Configure<IOptions<ProbeOptions>>((tracing, probes) =>
+                tracing.Filter = context => !IsProbe(context.Request.Path, probes.Value));
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    private static bool IsProbe(PathString path, ProbeOptions probes) =>
+        path.StartsWithSegments(probes.AlivePath) || path.StartsWithSegments(probes.ReadyPath);
+}

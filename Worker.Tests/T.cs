@@ -1,0 +1,1 @@
+namespace Worker.Tests; public class T { [Fact] public void A(){} }

@@ -1,0 +1,18 @@
+namespace Worker.BackingServices;
+
+public static class BackingServiceClients
+{
+    /// <summary>
+    /// Aspire's client integrations for the three backing services, each with its health check, telemetry and
+    /// settings. A missing or malformed connection string stops the start here, naming the key.
+    /// </summary>
+    public static IHostApplicationBuilder AddBackingServiceClients(this IHostApplicationBuilder builder)
+    {
+        ConnectionStringValidation.Require(builder.Configuration);
+
+        builder.AddRabbitMQClient(ConnectionNames.RabbitMQ);
+        builder.AddRedisClient(ConnectionNames.Redis);
+        builder.AddNpgsqlDataSource(ConnectionNames.Postgres);
+        return builder;
+    }
+}
