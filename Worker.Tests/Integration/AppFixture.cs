@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Worker.Tests.Support;
+
+namespace Worker.Tests.Integration;
+
+/// <summary>
+/// One running app (three servers and the worker) shared by the integration tests of <see cref="AppCollection"/>.
+/// Auto mode: local processes on a machine without a container engine, containers where one answers.
+/// </summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly CancellationTokenSource _stop = new();
+    private DistributedApplication? _app;
+
+    public ResourceLogs Logs { get; } = new();
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The app has not started.");
+
+    public ProbeClient Probes { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var cancellation = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--BackingServices:Mode=auto"], cancellation.Token);
+        _app = await builder.BuildAsync(cancellation.Token);
+        Logs.Follow(App, "worker", _stop.Token);
+        await Within.Async(App.StartAsync(cancellation.Token), StartTimeout, "Starting the app");
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync("worker", cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException(
+                $"The worker was not healthy within {StartTimeout}: {HealthOf("worker")}. Its last lines:{Environment.NewLine}{Logs.Tail("worker")}");
+        }
+
+        Probes = new ProbeClient(App.CreateHttpClient("worker", "probes"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _stop.Dispose();
+        if (_app is not null)
+        {
+            await Within.Async(_app.StopAsync(), TimeSpan.FromMinutes(1), "Stopping the app");
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs one of Aspire's lifecycle commands (resource-stop, resource-start) on a resource.</summary>
+    public async Task ExecuteCommandAsync(string resource, string command)
+    {
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        var result = await Within.Async(commands.ExecuteCommandAsync(resource, command), CommandTimeout, $"{command} on {resource}");
+        Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+    }
+
+    /// <summary>What Aspire's own health checks last said of a resource.</summary>
+    public string HealthOf(string resource) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
+            ? string.Join("; ", state.Snapshot.HealthReports.Select(r => $"{r.Name}: {r.Status} {r.Description} {r.ExceptionText}"))
+            : "no state";
+
+    /// <summary>The process id Aspire reports for a resource, which changes when it restarts.</summary>
+    public int ProcessId(string resource)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"No state for {resource}.");
+        var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value;
+        return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+[CollectionDefinition(nameof(AppCollection))]
+public sealed class AppCollection : ICollectionFixture<AppFixture>;

@@ -1,0 +1,68 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+
+namespace Worker.Tests.Integration;
+
+/// <summary>The app model of each mode, built but not run.</summary>
+public sealed class AppModelTests
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(1);
+    private static readonly string[] Dependencies = ["rabbitmq", "redis", "workerdb"];
+
+    [Fact]
+    public async Task Containers_mode_uses_the_official_integrations_and_the_worker_references_and_waits_for_each()
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--BackingServices:Mode=containers"], cancellation.Token);
+
+        Assert.IsType<RabbitMQServerResource>(Resource(builder, "rabbitmq"));
+        Assert.IsType<RedisResource>(Resource(builder, "redis"));
+        Assert.IsType<PostgresServerResource>(Resource(builder, "postgres"));
+        Assert.IsType<PostgresDatabaseResource>(Resource(builder, "workerdb"));
+        AssertWorkerReferencesAndWaitsForEachDependency(builder);
+    }
+
+    [Fact]
+    public async Task Processes_mode_holds_no_container_and_the_worker_references_and_waits_for_each()
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--BackingServices:Mode=processes"], cancellation.Token);
+
+        Assert.Empty(builder.Resources.OfType<ContainerResource>());
+        Assert.All(["rabbitmq", "redis", "postgres"], name => Assert.IsAssignableFrom<ExecutableResource>(Resource(builder, name)));
+        AssertWorkerReferencesAndWaitsForEachDependency(builder);
+    }
+
+    [Fact]
+    public async Task An_unknown_mode_stops_the_app_host_with_a_message_naming_the_setting()
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+            DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--BackingServices:Mode=vms"], cancellation.Token));
+
+        Assert.Contains("BackingServices:Mode is 'vms'", Flatten(error), StringComparison.Ordinal);
+    }
+
+    private static IResource Resource(IDistributedApplicationTestingBuilder builder, string name) =>
+        builder.Resources.Single(r => r.Name == name);
+
+    private static void AssertWorkerReferencesAndWaitsForEachDependency(IDistributedApplicationTestingBuilder builder)
+    {
+        var worker = Assert.IsType<ProjectResource>(Resource(builder, "worker"));
+        var waits = worker.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).ToList();
+        var references = worker.Annotations.OfType<ResourceRelationshipAnnotation>()
+            .Where(r => r.Type == "Reference").Select(r => r.Resource.Name).ToList();
+
+        Assert.All(Dependencies, name => Assert.Contains(name, waits));
+        Assert.All(Dependencies, name => Assert.Contains(name, references));
+    }
+
+    private static string Flatten(Exception error) =>
+        error is AggregateException aggregate ? string.Join(" | ", aggregate.Flatten().InnerExceptions.Select(Flatten))
+        : error.InnerException is null ? error.Message
+        : $"{error.Message} | {Flatten(error.InnerException)}";
+}

@@ -1,0 +1,20 @@
+namespace Worker.Tests.Support;
+
+public static class Within
+{
+    /// <summary>Awaits <paramref name="task"/> for at most <paramref name="timeout"/>, failing with what was awaited.</summary>
+    public static async Task<T> Async<T>(Task<T> task, TimeSpan timeout, string what)
+    {
+        try
+        {
+            return await task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{what}: not done within {timeout.TotalSeconds} s.");
+        }
+    }
+
+    public static async Task Async(Task task, TimeSpan timeout, string what) =>
+        await Async(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), timeout, what);
+}

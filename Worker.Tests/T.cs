@@ -1,1 +1,0 @@
-namespace Worker.Tests; public class T { [Fact] public void A(){} }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the AppHost needs on a fresh Debian or Ubuntu machine that has the .NET SDK:
+# when no container engine answers, the three servers from the distribution's packages.
+set -euo pipefail
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "prerequisites: the .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first." >&2
+  exit 1
+fi
+
+runtime="${ASPIRE_CONTAINER_RUNTIME:-docker}"
+if command -v "$runtime" >/dev/null 2>&1 && timeout 10 "$runtime" info >/dev/null 2>&1; then
+  echo "prerequisites: the $runtime engine answers; the backing services will run as containers."
+  exit 0
+fi
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+{ [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v epmd >/dev/null 2>&1; } || missing+=(rabbitmq-server)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "prerequisites: no container engine answers; redis-server, postgresql and rabbitmq-server are installed and will run as local processes."
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "prerequisites: no container engine answers and these servers are missing: ${missing[*]}. Install them, or start a container engine." >&2
+  exit 1
+fi
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "prerequisites: no container engine answers; installing from the distribution's packages: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "prerequisites: installed ${missing[*]}."
