@@ -15,4 +15,10 @@ builder.AddProject<Projects.Worker>("worker")
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database);
 
+builder.AddProject<Projects.Worker>("publisher")
+    .WithArgs("publish", "--count", "1000", "--rate", "200", "--duplicates", "0.1", "--malformed", "0.05")
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    .WithExplicitStart()
+    .ExcludeFromManifest();
+
 builder.Build().Run();

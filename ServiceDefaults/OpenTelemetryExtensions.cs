@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using ServiceDefaults.Probes;
@@ -13,6 +14,8 @@ public static class OpenTelemetryExtensions
 {
     /// <summary>Meters and activity sources the application adds to the defaults.</summary>
     public const string ApplicationTelemetryName = "Worker";
+
+    private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(2);
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -42,6 +45,9 @@ public static class OpenTelemetryExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            // Each provider flushes on shutdown, and an export to a collector that is down retries until its timeout
+            // (10 s by default): three providers could then hold the process past its grace period.
+            builder.Services.ConfigureAll<OtlpExporterOptions>(otlp => otlp.TimeoutMilliseconds = (int)ExportTimeout.TotalMilliseconds);
         }
 
         return builder;

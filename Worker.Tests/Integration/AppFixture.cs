@@ -30,17 +30,13 @@ public sealed class AppFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             ["--BackingServices:Mode=auto"], cancellation.Token);
         _app = await builder.BuildAsync(cancellation.Token);
-        Logs.Follow(App, "worker", _stop.Token);
         await Within.Async(App.StartAsync(cancellation.Token), StartTimeout, "Starting the app");
-        try
+        foreach (var resource in new[] { "worker", "rabbitmq", "redis", "postgres" })
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync("worker", cancellation.Token);
+            Logs.Follow(App, resource, _stop.Token);
         }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException(
-                $"The worker was not healthy within {StartTimeout}: {HealthOf("worker")}. Its last lines:{Environment.NewLine}{Logs.Tail("worker")}");
-        }
+
+        await WaitForHealthyAsync("worker");
 
         Probes = new ProbeClient(App.CreateHttpClient("worker", "probes"));
     }
@@ -56,12 +52,27 @@ public sealed class AppFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Waits until Aspire's own health checks pass for a resource, saying why not when they don't.</summary>
+    public async Task WaitForHealthyAsync(string resource)
+    {
+        using var cancellation = new CancellationTokenSource(StartTimeout);
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException(
+                $"{resource} was not healthy within {StartTimeout}: {HealthOf(resource)}. Its last lines:{Environment.NewLine}{Logs.Tail(resource)}");
+        }
+    }
+
     /// <summary>Runs one of Aspire's lifecycle commands (resource-stop, resource-start) on a resource.</summary>
     public async Task ExecuteCommandAsync(string resource, string command)
     {
         var commands = App.Services.GetRequiredService<ResourceCommandService>();
         var result = await Within.Async(commands.ExecuteCommandAsync(resource, command), CommandTimeout, $"{command} on {resource}");
-        Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+        Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}. Its last lines:{Environment.NewLine}{Logs.Tail(resource)}");
     }
 
     /// <summary>What Aspire's own health checks last said of a resource.</summary>

@@ -14,12 +14,13 @@ public sealed class ResourceLogs
     public void Follow(DistributedApplication app, string resource, CancellationToken stop)
     {
         var logs = app.Services.GetRequiredService<ResourceLoggerService>();
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
         var lines = _lines.GetOrAdd(resource, _ => new());
         _ = Task.Run(async () =>
         {
             try
             {
-                await foreach (var batch in logs.WatchAsync(resource).WithCancellation(stop))
+                await foreach (var batch in logs.WatchAsync(model).WithCancellation(stop))
                 {
                     foreach (var line in batch)
                     {

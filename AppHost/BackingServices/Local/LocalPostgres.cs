@@ -32,6 +32,14 @@ public sealed class LocalPostgresDatabaseResource(string name, string databaseNa
 
 public static class LocalPostgresExtensions
 {
+    private const string Shell = "/bin/sh";
+
+    // DCP stops a process with SIGTERM, which PostgreSQL reads as a "smart" shutdown that waits for every client to
+    // disconnect: with the worker's pooled connections it never ends, and a restart then finds the old server still
+    // holding the data directory. This turns SIGTERM into SIGINT, PostgreSQL's fast shutdown.
+    private const string FastShutdownOnTerm =
+        "trap 'kill -INT \"$server\"' TERM INT; \"$0\" \"$@\" & server=$!; wait \"$server\"; trap - TERM INT; wait \"$server\"";
+
     public static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(
         this IDistributedApplicationBuilder builder, string name, ParameterResource password, RunDirectory run)
     {
@@ -40,7 +48,7 @@ public static class LocalPostgresExtensions
         var user = ServiceUser.For("postgres");
         var home = run.For(name, user);
         var dataDirectory = Path.Combine(home, "data");
-        var postgres = new LocalPostgresResource(name, user.Command(postgresBinary), home, password);
+        var postgres = new LocalPostgresResource(name, user.Command(Shell), home, password);
 
         // initdb once per run; a restart of the resource keeps its data.
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(postgres, async (_, ct) =>
@@ -75,8 +83,8 @@ public static class LocalPostgresExtensions
             .WithEndpoint(name: "tcp", scheme: "tcp")
             .WithArgs(context =>
             {
-                context.Args.Append(user.PrefixArgs(postgresBinary));
-                context.Args.Append(["-D", dataDirectory, "-k", home, "-c", "listen_addresses=localhost", "-p"]);
+                context.Args.Append(user.PrefixArgs(Shell));
+                context.Args.Append(["-c", FastShutdownOnTerm, postgresBinary, "-D", dataDirectory, "-k", home, "-c", "listen_addresses=localhost", "-p"]);
                 context.Args.Add(postgres.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
             })
             .WithHealthCheck(healthCheckKey)

@@ -1,0 +1,113 @@
+using Worker.Commands;
+
+namespace Worker.Tests.Integration;
+
+/// <summary>Messages through the real broker into the real database, with each kind of fault in the middle of a stream.</summary>
+[Collection(nameof(AppCollection))]
+public sealed class MessagePipelineTests(AppFixture fixture)
+{
+    private static readonly TimeSpan StoreWithin = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan PublishWithin = TimeSpan.FromSeconds(60);
+    private readonly Backends _backends = new(fixture.App);
+
+    [Fact]
+    public async Task N_published_messages_become_N_rows_and_one_id_sent_three_times_becomes_one_row()
+    {
+        var prefix = Prefix();
+        var bodies = Enumerable.Range(0, 200).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList();
+        bodies.AddRange(Enumerable.Repeat(SampleMessages.Valid($"{prefix}-thrice"), 3));
+
+        await PublishAsync(bodies, ratePerSecond: 0);
+
+        await WaitForRowsAsync(prefix, 201);
+        await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(10), "after a clean stream");
+        Assert.Equal(201, await _backends.RowsAsync(prefix));
+    }
+
+    [Fact]
+    public async Task A_malformed_message_lands_in_the_dead_letter_queue_with_its_reason_and_the_worker_stays_ready()
+    {
+        var marker = Prefix();
+        var body = System.Text.Encoding.UTF8.GetBytes($"{{\"id\": \"{marker}\", \"type\": ");
+
+        await PublishAsync([body], ratePerSecond: 0);
+
+        var (deadBody, reason) = await _backends.FindDeadLetterAsync(marker, TimeSpan.FromSeconds(30));
+        Assert.Contains(marker, deadBody, StringComparison.Ordinal);
+        Assert.StartsWith("invalid-json:", reason, StringComparison.Ordinal);
+        Assert.Equal(204, await fixture.Probes.StatusAsync(ProbeClient.Ready));
+    }
+
+    [Fact]
+    public async Task With_postgres_stopped_mid_stream_readiness_fails_and_afterwards_every_message_is_stored_once()
+    {
+        var plan = new PublishPlan(Count: 1500, DuplicateShare: 0.1, MalformedShare: 0, IdPrefix: Prefix());
+        var (bodies, ids, _) = SampleMessages.Build(plan);
+
+        var stream = PublishAsync(bodies, ratePerSecond: 500);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await fixture.ExecuteCommandAsync("postgres", "resource-stop");
+        await fixture.Probes.WaitForReadyAsync(500, TimeSpan.FromSeconds(15), "postgres stopped mid-stream");
+        await stream;
+        await fixture.ExecuteCommandAsync("postgres", "resource-start");
+        await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(30), "postgres started again");
+
+        await WaitForRowsAsync(plan.IdPrefix, ids.Count);
+    }
+
+    [Fact]
+    public async Task With_redis_flushed_mid_stream_duplicates_are_still_stored_once()
+    {
+        var plan = new PublishPlan(Count: 1500, DuplicateShare: 0.3, MalformedShare: 0, IdPrefix: Prefix(), Seed: 7);
+        var (bodies, ids, _) = SampleMessages.Build(plan);
+
+        var stream = PublishAsync(bodies, ratePerSecond: 500);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await _backends.FlushRedisAsync();
+        await stream;
+
+        await WaitForRowsAsync(plan.IdPrefix, ids.Count);
+        await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(10), "after the flush");
+    }
+
+    [Fact]
+    public async Task With_the_worker_stopped_and_started_mid_stream_every_message_is_stored_once()
+    {
+        var plan = new PublishPlan(Count: 2000, DuplicateShare: 0.1, MalformedShare: 0.02, IdPrefix: Prefix(), Seed: 3);
+        var (bodies, ids, _) = SampleMessages.Build(plan);
+
+        var stream = PublishAsync(bodies, ratePerSecond: 500);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await fixture.ExecuteCommandAsync("worker", "resource-stop");
+        await fixture.ExecuteCommandAsync("worker", "resource-start");
+        await fixture.WaitForHealthyAsync("worker");
+        await stream;
+        await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(60), "the worker started again");
+
+        await WaitForRowsAsync(plan.IdPrefix, ids.Count);
+    }
+
+    private static string Prefix() => $"t{Guid.NewGuid():N}";
+
+    private async Task PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond)
+    {
+        await using var publisher = await _backends.PublisherAsync();
+        using var cancel = new CancellationTokenSource(PublishWithin);
+        await publisher.PublishAsync(bodies, ratePerSecond, cancel.Token);
+    }
+
+    // Waits until the rows reach the expected count, then checks that no more arrive: exactly once.
+    private async Task WaitForRowsAsync(string prefix, long expected)
+    {
+        var deadline = DateTime.UtcNow + StoreWithin;
+        long rows;
+        while ((rows = await _backends.RowsAsync(prefix)) < expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.True(rows == expected, $"{rows} rows for {expected} distinct ids after {StoreWithin.TotalSeconds} s.");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(expected, await _backends.RowsAsync(prefix));
+    }
+}

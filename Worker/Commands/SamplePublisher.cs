@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using Worker.Messaging;
+
+namespace Worker.Commands;
+
+/// <summary>Publishes bodies to the work queue with publisher confirms, optionally at a fixed rate.</summary>
+public sealed class SamplePublisher : IAsyncDisposable
+{
+    private const int ConfirmWindow = 256;
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly string _queue;
+
+    private SamplePublisher(IConnection connection, IChannel channel, string queue) =>
+        (_connection, _channel, _queue) = (connection, channel, queue);
+
+    public static async Task<SamplePublisher> ConnectAsync(string connectionString, string queue, CancellationToken ct)
+    {
+        var connection = await new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync(ct);
+        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
+        // The same topology the worker declares, so messages published before it starts wait in the queue.
+        await new QueueTopology(Options.Create(new MessagingOptions { Queue = queue })).DeclareAsync(channel, ct);
+        return new SamplePublisher(connection, channel, queue);
+    }
+
+    /// <summary>Publishes every body, confirmed by the broker; <paramref name="ratePerSecond"/> 0 means as fast as it goes.</summary>
+    public async Task PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct)
+    {
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
+        var started = TimeProvider.System.GetTimestamp();
+        var pending = new List<Task>(ConfirmWindow);
+        for (var i = 0; i < bodies.Count; i++)
+        {
+            if (ratePerSecond > 0)
+            {
+                var due = TimeSpan.FromSeconds(i / ratePerSecond) - TimeProvider.System.GetElapsedTime(started);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.WhenAll(pending);
+                    pending.Clear();
+                    await Task.Delay(due, ct);
+                }
+            }
+
+            pending.Add(_channel.BasicPublishAsync("", _queue, mandatory: true, properties, bodies[i], ct).AsTask());
+            if (pending.Count == ConfirmWindow)
+            {
+                await Task.WhenAll(pending);
+                pending.Clear();
+            }
+        }
+
+        await Task.WhenAll(pending);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.CloseAsync();
+        await _connection.CloseAsync();
+        _channel.Dispose();
+        _connection.Dispose();
+    }
+}

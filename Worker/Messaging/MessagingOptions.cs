@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Worker.Messaging;
+
+/// <summary>The message pipeline's settings, bound from the <c>Messaging</c> configuration section.</summary>
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    [Required, RegularExpression("^[A-Za-z0-9._-]{1,200}$", ErrorMessage = "Messaging:Queue must be 1-200 letters, digits, '.', '_' or '-'.")]
+    public string Queue { get; set; } = "work";
+
+    /// <summary>Unacked messages the broker may send ahead: the window that batches are cut from.</summary>
+    [Range(1, 10_000, ErrorMessage = "Messaging:Prefetch must be 1-10000.")]
+    public ushort Prefetch { get; set; } = 256;
+
+    [Range(1, 5_000, ErrorMessage = "Messaging:BatchSize must be 1-5000.")]
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>How long a batch waits to fill once its first message arrived.</summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    [Range(64, 16 * 1024 * 1024, ErrorMessage = "Messaging:MaxBodyBytes must be 64 B - 16 MiB.")]
+    public int MaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How long Redis remembers a stored id, to skip its duplicates without asking Postgres.</summary>
+    public TimeSpan DedupTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>A bound on one attempt at a batch; a failed attempt is retried with backoff.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A handler running longer than this means the process cannot make progress: liveness fails.</summary>
+    public TimeSpan StuckHandlerThreshold { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// On SIGTERM, how long in-flight messages get to finish; below the host's shutdown timeout (30 s), and below
+    /// the ~15 s that Aspire's orchestrator waits before it kills a process it stops.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public string DeadLetterExchange => $"{Queue}.dlx";
+
+    public string DeadLetterQueue => $"{Queue}.dead-letter";
+
+    internal IEnumerable<string> Validate(TimeSpan shutdownTimeout)
+    {
+        if (BatchSize > Prefetch)
+        {
+            yield return $"Messaging:BatchSize ({BatchSize}) must not exceed Messaging:Prefetch ({Prefetch}).";
+        }
+
+        if (BatchWindow < TimeSpan.Zero || BatchWindow > TimeSpan.FromSeconds(5))
+        {
+            yield return $"Messaging:BatchWindow is {BatchWindow}, but it must be 0-5 s.";
+        }
+
+        if (AttemptTimeout <= TimeSpan.Zero || AttemptTimeout >= StuckHandlerThreshold)
+        {
+            yield return $"Messaging:AttemptTimeout ({AttemptTimeout}) must be above zero and below Messaging:StuckHandlerThreshold ({StuckHandlerThreshold}).";
+        }
+
+        if (DrainTimeout <= TimeSpan.Zero || DrainTimeout >= shutdownTimeout)
+        {
+            yield return $"Messaging:DrainTimeout ({DrainTimeout}) must be above zero and below the host's shutdown timeout ({shutdownTimeout}).";
+        }
+
+        if (DedupTtl < TimeSpan.FromSeconds(1))
+        {
+            yield return $"Messaging:DedupTtl ({DedupTtl}) must be at least 1 s.";
+        }
+    }
+}

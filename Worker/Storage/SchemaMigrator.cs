@@ -1,0 +1,64 @@
+using Npgsql;
+
+namespace Worker.Storage;
+
+/// <summary>
+/// Versioned, idempotent schema migration at start-up. Each version runs once, in its own transaction, under an
+/// advisory lock so that replicas starting together do not race.
+/// </summary>
+public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
+{
+    private const long LockKey = 0x5752_4B52_5F4D_4947; // any constant shared by every replica
+
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (1, """
+            CREATE TABLE messages (
+                id        text        PRIMARY KEY,
+                type      text        NOT NULL,
+                payload   jsonb       NOT NULL,
+                sent_at   timestamptz NOT NULL,
+                stored_at timestamptz NOT NULL DEFAULT now()
+            );
+            """),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>Applies what is missing and returns the schema version now in force.</summary>
+    public async Task<int> MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await ExecuteAsync(connection, null, """
+            CREATE TABLE IF NOT EXISTS schema_versions (
+                version    integer     PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            """, ct);
+
+        foreach (var (version, sql) in Migrations)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey});", ct);
+            await using var applied = new NpgsqlCommand("SELECT 1 FROM schema_versions WHERE version = $1", connection, transaction)
+            {
+                Parameters = { new() { Value = version } },
+            };
+            if (await applied.ExecuteScalarAsync(ct) is null)
+            {
+                await ExecuteAsync(connection, transaction, sql, ct);
+                await ExecuteAsync(connection, transaction, $"INSERT INTO schema_versions (version) VALUES ({version});", ct);
+            }
+
+            await transaction.CommitAsync(ct);
+        }
+
+        return LatestVersion;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
