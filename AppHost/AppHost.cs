@@ -11,6 +11,7 @@ var database = backingServices.AddPostgresDatabase("postgres", "workerdb");
 
 builder.AddProject<Projects.Worker>("worker")
     .WithProbeEndpoint(port: 8000)
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database);

@@ -2,12 +2,15 @@ using Worker.BackingServices;
 using Worker.Commands;
 using Worker.Messaging;
 
-if (args is [WorkerCommands.Publish, ..])
-{
-    return await WorkerCommands.PublishAsync(args[1..]);
-}
-
 var builder = WebApplication.CreateSlimBuilder(args);
+
+switch (args)
+{
+    case [WorkerCommands.Publish, .. var publish]:
+        return await WorkerCommands.PublishAsync(publish);
+    case [HealthCheckCommand.Name, .. var probe]:
+        return await HealthCheckCommand.RunAsync(probe, builder.Configuration);
+}
 
 builder.AddServiceDefaults();
 builder.AddBackingServiceClients();

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash eng/prerequisites.sh
+bash eng/test-prerequisites.sh
 
 results=TestResults
 rm -rf "$results"

@@ -5,7 +5,10 @@ namespace Worker.Tests.Support;
 /// <summary>Runs a command to its end within a bound, and kills it if it overstays.</summary>
 public static class ProcessRunner
 {
-    public sealed record Result(int ExitCode, string Output);
+    public sealed record Result(int ExitCode, string StandardOutput, string StandardError)
+    {
+        public string Output => StandardOutput + StandardError;
+    }
 
     public static async Task<Result> RunAsync(
         string command, IEnumerable<string> args, TimeSpan timeout, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
@@ -35,6 +38,6 @@ public static class ProcessRunner
             throw new TimeoutException($"'{command} {string.Join(' ', args)}' did not finish within {timeout}.");
         }
 
-        return new Result(process.ExitCode, await output + await error);
+        return new Result(process.ExitCode, await output, await error);
     }
 }

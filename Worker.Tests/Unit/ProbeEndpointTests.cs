@@ -96,7 +96,7 @@ public sealed class ProbeEndpointTests : IAsyncLifetime
         await StartAsync();
         await PublishAsync(("redis", HealthStatus.Healthy, ProbeTags.Ready));
 
-        State.MarkStopping();
+        _app!.Lifetime.StopApplication();
 
         Assert.Equal(500, await StatusAsync("/internal/ready"));
         Assert.Equal(204, await StatusAsync("/internal/alive"));

@@ -11,8 +11,13 @@ namespace Worker.Messaging;
 /// mark them in Redis, dead-letter the malformed. The caller acks only after this returns. Every step is idempotent,
 /// so a failed attempt is simply run again.
 /// </summary>
-public sealed class BatchProcessor(
-    DedupCache dedup, MessageStore store, DeadLetterPublisher deadLetters, WorkerTelemetry telemetry, IOptions<MessagingOptions> options)
+public sealed partial class BatchProcessor(
+    DedupCache dedup,
+    MessageStore store,
+    DeadLetterPublisher deadLetters,
+    WorkerTelemetry telemetry,
+    IOptions<MessagingOptions> options,
+    ILogger<BatchProcessor> logger)
 {
     public async Task ProcessAsync(IReadOnlyList<Delivery> batch, IChannel confirmedChannel, CancellationToken ct)
     {
@@ -31,6 +36,7 @@ public sealed class BatchProcessor(
             foreach (var (delivery, activity, result) in parsed.Where(p => p.Result.Reason is not null))
             {
                 await deadLetters.PublishAsync(confirmedChannel, delivery, result.Reason!, ct);
+                LogDeadLettered(logger, delivery.Tag, result.Reason!);
                 activity?.SetTag("worker.outcome", "dead-lettered").SetTag("worker.dead_letter_reason", result.Reason);
             }
 
@@ -63,6 +69,9 @@ public sealed class BatchProcessor(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered delivery {Tag}: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, ulong tag, string reason);
 
     // One trace per message, continuing the publisher's trace when the message carries one.
     private static (Delivery Delivery, Activity? Activity) StartTrace(Delivery delivery)
