@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# What the deployment tests need besides the servers: docker-compose (Debian's package, validates Compose files
-# offline) and kubectl (renders the kustomize overlay offline).
+# What the tests need besides the servers: docker-compose (validates Compose files offline), chromium (the dashboard
+# test drives it with Playwright), both Debian packages, and kubectl (renders the kustomize overlay offline).
 set -euo pipefail
 
-if ! command -v docker-compose >/dev/null 2>&1; then
+missing=()
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  echo "test-prerequisites: installing docker-compose from the distribution's packages"
+  echo "test-prerequisites: installing from the distribution's packages: ${missing[*]}"
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends docker-compose
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 if ! command -v kubectl >/dev/null 2>&1; then

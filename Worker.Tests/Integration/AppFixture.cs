@@ -27,8 +27,9 @@ public sealed class AppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
+        // The dashboard runs too: the worker exports its telemetry there as under `dotnet run`, and DashboardTests look at it.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["--BackingServices:Mode=auto"], cancellation.Token);
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, ["--BackingServices:Mode=auto"], cancellation.Token);
         _app = await builder.BuildAsync(cancellation.Token);
         await Within.Async(App.StartAsync(cancellation.Token), StartTimeout, "Starting the app");
         foreach (var resource in new[] { "worker", "rabbitmq", "redis", "postgres" })
