@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Worker.Commands;
+using Worker.Messaging;
+
+namespace Bench;
+
+/// <summary>P4: draining a pre-filled queue, by the worker and by a no-op consumer on the same broker.</summary>
+public sealed class Drain(BenchApp app)
+{
+    private const ushort Prefetch = 256; // the worker's Messaging:Prefetch default
+
+    /// <summary>The worker's drain rate (messages/s, first row to last) and its peak RSS in MB.</summary>
+    public async Task<(double Rate, double PeakRssMb)> WorkerAsync(int count)
+    {
+        var prefix = $"bench{Guid.NewGuid():N}";
+        await app.CommandAsync("worker", "resource-stop");
+        await PublishAsync(new MessagingOptions().Queue, Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList());
+        await app.CommandAsync("worker", "resource-start");
+        await app.WaitHealthyAsync("worker");
+
+        await using var db = new NpgsqlConnection(await app.ConnectionStringAsync("workerdb"));
+        await db.OpenAsync();
+        var deadline = Stopwatch.StartNew();
+        while (await ScalarAsync<long>(db, "SELECT count(*) FROM messages WHERE starts_with(id, $1)", prefix) < count)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(10))
+            {
+                throw new TimeoutException("The worker did not drain the queue within 10 minutes.");
+            }
+
+            await Task.Delay(200);
+        }
+
+        var seconds = await ScalarAsync<double>(db,
+            "SELECT extract(epoch FROM max(stored_at) - min(stored_at))::float8 FROM messages WHERE starts_with(id, $1)", prefix);
+        return (count / seconds, ProcessTree.PeakRssMb(app.WorkerProcessId()));
+    }
+
+    /// <summary>The baseline: auto-ack, same prefetch, nothing done per message; first delivery to last.</summary>
+    public async Task<double> NoOpConsumerAsync(int count)
+    {
+        var queue = $"bench-noop-{Guid.NewGuid():N}";
+        await PublishAsync(queue, Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"noop-{i}")).ToList());
+
+        var factory = new ConnectionFactory { Uri = new Uri(await app.ConnectionStringAsync("rabbitmq")) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.BasicQosAsync(0, Prefetch, false);
+        var received = 0;
+        var first = 0L;
+        var last = 0L;
+        var done = new TaskCompletionSource();
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, _) =>
+        {
+            last = Stopwatch.GetTimestamp();
+            if (Interlocked.Increment(ref received) == 1)
+            {
+                first = last;
+            }
+
+            if (received == count)
+            {
+                done.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue, autoAck: true, consumer);
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(10));
+        await channel.QueueDeleteAsync(queue);
+        return count / Stopwatch.GetElapsedTime(first, last).TotalSeconds;
+    }
+
+    private async Task PublishAsync(string queue, IReadOnlyList<byte[]> bodies)
+    {
+        await using var publisher = await SamplePublisher.ConnectAsync(await app.ConnectionStringAsync("rabbitmq"), queue, CancellationToken.None);
+        await publisher.PublishAsync(bodies, 0, CancellationToken.None);
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection db, string sql, string prefix)
+    {
+        await using var command = new NpgsqlCommand(sql, db) { Parameters = { new() { Value = prefix } } };
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}

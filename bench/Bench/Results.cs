@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text;
+
+namespace Bench;
+
+/// <summary>One figure: its value, the baseline measured in the same run, and the goal.</summary>
+public sealed record Figure(string Id, string What, double Value, string Unit, double? Baseline, string BaselineWhat, string Goal, bool? Met);
+
+public static class ResultsTable
+{
+    public static string ToMarkdown(IEnumerable<Figure> figures, string mode, TimeSpan took)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"# Benchmark results ({mode})");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.MachineName}: {Environment.ProcessorCount} cores, {MemoryGb():0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; the bench took {took.TotalMinutes:0.0} min. Every ratio is to a baseline measured in the same run. Produced by `bench/run.sh`.");
+        text.AppendLine();
+        text.AppendLine("| id | what | value | baseline | ratio | goal | met |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var f in figures)
+        {
+            var baseline = f.Baseline is { } b ? $"{Format(b)} {f.Unit} ({f.BaselineWhat})" : f.BaselineWhat;
+            var ratio = f.Baseline is { } d && d != 0 ? $"{f.Value / d:0.00}×" : "—";
+            var met = f.Met switch { true => "yes", false => "**no**", null => "—" };
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {f.Id} | {f.What} | {Format(f.Value)} {f.Unit} | {baseline} | {ratio} | {f.Goal} | {met} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Format(double value) => value switch
+    {
+        >= 100 => value.ToString("N0", CultureInfo.InvariantCulture),
+        >= 1 => value.ToString("0.0", CultureInfo.InvariantCulture),
+        _ => value.ToString("0.000", CultureInfo.InvariantCulture),
+    };
+
+    private static double MemoryGb() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024;
+}

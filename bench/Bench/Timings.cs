@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Bench;
+
+/// <summary>P5: wall-clock times of the README's two commands.</summary>
+public static class Timings
+{
+    public static async Task<double> RunCommandToReadyAsync()
+    {
+        using var run = Process.Start(new ProcessStartInfo("bash", ["eng/run.sh"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        run.BeginOutputReadLine();
+        run.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            while (clock.Elapsed < TimeSpan.FromMinutes(5))
+            {
+                try
+                {
+                    using var response = await http.GetAsync("http://localhost:8000/internal/ready");
+                    if ((int)response.StatusCode == 204)
+                    {
+                        return clock.Elapsed.TotalSeconds;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+
+                await Task.Delay(250);
+            }
+
+            throw new TimeoutException("./eng/run.sh was not ready within 5 minutes.");
+        }
+        finally
+        {
+            // As docker stop and Kubernetes do; the AppHost's orchestrator then stops the servers.
+            Process.Start("kill", ["-TERM", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            foreach (var child in ProcessTree.Descendants(run.Id))
+            {
+                Process.Start("kill", ["-TERM", child.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            }
+
+            await run.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+    }
+
+    public static async Task<double> TestSuiteAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        using var test = Process.Start(new ProcessStartInfo("bash", ["eng/test.sh"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        test.BeginOutputReadLine();
+        test.BeginErrorReadLine();
+        await test.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(20));
+        return test.ExitCode == 0 ? clock.Elapsed.TotalSeconds : throw new InvalidOperationException("./eng/test.sh failed.");
+    }
+}
