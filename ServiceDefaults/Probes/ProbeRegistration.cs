@@ -19,7 +19,7 @@ public static class ProbeRegistration
             .BindConfiguration(ProbeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ProbeOptions>, ProbeOptionsValidator>();
+        builder.Services.AddOptionsRules<ProbeOptions>((options, _) => ProbeOptions.Validate(options));
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProbeState>();
@@ -60,13 +60,4 @@ public static class ProbeRegistration
             sp => new BoundedHealthCheck(inner, sp.GetRequiredService<InFlightHealthChecks>(), sp.GetRequiredService<IServiceScopeFactory>(), timeout, time),
             inner.FailureStatus,
             inner.Tags.Append(ProbeTags.Ready));
-
-    private sealed class ProbeOptionsValidator : IValidateOptions<ProbeOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ProbeOptions options)
-        {
-            var failures = ProbeOptions.Validate(options).ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
-    }
 }

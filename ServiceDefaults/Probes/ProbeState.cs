@@ -47,8 +47,6 @@ public sealed partial class ProbeState : IHealthCheckPublisher
         }
     }
 
-    public HealthReport? LastReport => _snapshot.Report;
-
     public Task PublishAsync(HealthReport report, CancellationToken cancellationToken)
     {
         var previous = _snapshot.Report;

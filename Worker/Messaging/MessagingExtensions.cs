@@ -15,7 +15,7 @@ public static class MessagingExtensions
             .BindConfiguration(MessagingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<MessagingOptions>, MessagingOptionsValidator>();
+        builder.Services.AddOptionsRules<MessagingOptions>((options, sp) => options.Validate(sp.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout));
 
         builder.Services.AddSingleton<WorkerTelemetry>();
         builder.Services.AddSingleton<SchemaMigrator>();
@@ -35,14 +35,5 @@ public static class MessagingExtensions
             .AddCheck<ConsumerChannelHealthCheck>("consumer-channel", tags: [ProbeTags.Live]);
 
         return builder;
-    }
-
-    private sealed class MessagingOptionsValidator(IOptions<HostOptions> host) : IValidateOptions<MessagingOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, MessagingOptions options)
-        {
-            var failures = options.Validate(host.Value.ShutdownTimeout).ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
     }
 }

@@ -28,11 +28,11 @@ public sealed class BenchApp : IAsyncDisposable
     /// A probe at the worker's own port. Aspire's orchestrator proxies the published port; measuring behind that proxy
     /// would charge the worker for it, while the bare-Kestrel baseline has none.
     /// </summary>
-    public async Task<Uri> ProbeAsync(string path)
+    public Uri Probe(string path)
     {
-        var worker = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>().Single(r => r.Name == "worker");
-        var port = await worker.GetEndpoint("probes").Property(EndpointProperty.TargetPort).GetValueAsync();
-        return new Uri($"http://127.0.0.1:{port}{path}");
+        var environment = File.ReadAllText($"/proc/{WorkerProcessId()}/environ").Split('\0');
+        var urls = environment.First(v => v.StartsWith("ASPNETCORE_URLS=", StringComparison.Ordinal))["ASPNETCORE_URLS=".Length..];
+        return new Uri(new Uri(urls.Split(';')[0]), path);
     }
 
     public async Task<string> ConnectionStringAsync(string name) =>

@@ -10,7 +10,7 @@ namespace Bench;
 /// <summary>P4: draining a pre-filled queue, by the worker and by a no-op consumer on the same broker.</summary>
 public sealed class Drain(BenchApp app)
 {
-    private const ushort Prefetch = 256; // the worker's Messaging:Prefetch default
+    private static readonly ushort Prefetch = new MessagingOptions().Prefetch; // the worker's default
 
     /// <summary>The worker's drain rate (messages/s, first row to last) and its peak RSS in MB.</summary>
     public async Task<(double Rate, double PeakRssMb)> WorkerAsync(int count)

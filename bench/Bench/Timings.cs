@@ -8,6 +8,9 @@ public static class Timings
     public static async Task<double> RunCommandToReadyAsync()
     {
         using var run = Process.Start(new ProcessStartInfo("bash", ["eng/run.sh"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        run.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        run.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         run.BeginOutputReadLine();
         run.BeginErrorReadLine();
         var clock = Stopwatch.StartNew();
@@ -16,6 +19,11 @@ public static class Timings
         {
             while (clock.Elapsed < TimeSpan.FromMinutes(5))
             {
+                if (run.HasExited)
+                {
+                    throw new InvalidOperationException($"./eng/run.sh exited with {run.ExitCode}: {string.Join('\n', output.TakeLast(30))}");
+                }
+
                 try
                 {
                     using var response = await http.GetAsync("http://localhost:8000/internal/ready");
@@ -39,10 +47,9 @@ public static class Timings
         finally
         {
             // As docker stop and Kubernetes do; the AppHost's orchestrator then stops the servers.
-            Process.Start("kill", ["-TERM", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            foreach (var child in ProcessTree.Descendants(run.Id))
+            foreach (var pid in ProcessTree.Descendants(run.Id).Prepend(run.Id).Where(p => ProcessTree.Name(p) is "bash" or "dotnet" or "AppHost"))
             {
-                Process.Start("kill", ["-TERM", child.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+                Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
             }
 
             await run.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
