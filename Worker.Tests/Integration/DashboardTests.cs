@@ -30,6 +30,19 @@ public sealed class DashboardTests(AppFixture fixture)
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
         page.SetDefaultTimeout(60_000);
         await page.GotoAsync(url.ToString());
+        // The grid fills once the page's live connection to the resource service is up; on a loaded machine that
+        // first connection can stall, and a reload is what a person would do.
+        for (var attempt = 1; !await Row(page, "worker").IsVisibleAsync(); attempt++)
+        {
+            try
+            {
+                await Row(page, "worker").WaitForAsync(new() { Timeout = 20_000 });
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                await page.ReloadAsync();
+            }
+        }
 
         foreach (var resource in Resources)
         {
