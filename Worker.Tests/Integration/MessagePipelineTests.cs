@@ -42,31 +42,26 @@ public sealed class MessagePipelineTests(AppFixture fixture)
     public async Task With_postgres_stopped_mid_stream_readiness_fails_and_afterwards_every_message_is_stored_once()
     {
         var plan = new PublishPlan(Count: 1500, DuplicateShare: 0.1, MalformedShare: 0, IdPrefix: Prefix());
-        var (bodies, ids, _) = SampleMessages.Build(plan);
 
-        var stream = PublishAsync(bodies, ratePerSecond: 500);
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        await fixture.ExecuteCommandAsync("postgres", "resource-stop");
-        await fixture.Probes.WaitForReadyAsync(500, TimeSpan.FromSeconds(15), "postgres stopped mid-stream");
-        await stream;
+        var distinct = await StreamWithFaultAsync(plan, TimeSpan.FromSeconds(1), async () =>
+        {
+            await fixture.ExecuteCommandAsync("postgres", "resource-stop");
+            await fixture.Probes.WaitForReadyAsync(500, TimeSpan.FromSeconds(15), "postgres stopped mid-stream");
+        });
         await fixture.ExecuteCommandAsync("postgres", "resource-start");
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(30), "postgres started again");
 
-        await WaitForRowsAsync(plan.IdPrefix, ids.Count);
+        await WaitForRowsAsync(plan.IdPrefix, distinct);
     }
 
     [Fact]
     public async Task With_redis_flushed_mid_stream_duplicates_are_still_stored_once()
     {
         var plan = new PublishPlan(Count: 1500, DuplicateShare: 0.3, MalformedShare: 0, IdPrefix: Prefix(), Seed: 7);
-        var (bodies, ids, _) = SampleMessages.Build(plan);
 
-        var stream = PublishAsync(bodies, ratePerSecond: 500);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        await _backends.FlushRedisAsync();
-        await stream;
+        var distinct = await StreamWithFaultAsync(plan, TimeSpan.FromSeconds(1.5), _backends.FlushRedisAsync);
 
-        await WaitForRowsAsync(plan.IdPrefix, ids.Count);
+        await WaitForRowsAsync(plan.IdPrefix, distinct);
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(10), "after the flush");
     }
 
@@ -74,20 +69,30 @@ public sealed class MessagePipelineTests(AppFixture fixture)
     public async Task With_the_worker_stopped_and_started_mid_stream_every_message_is_stored_once()
     {
         var plan = new PublishPlan(Count: 2000, DuplicateShare: 0.1, MalformedShare: 0.02, IdPrefix: Prefix(), Seed: 3);
-        var (bodies, ids, _) = SampleMessages.Build(plan);
 
-        var stream = PublishAsync(bodies, ratePerSecond: 500);
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        await fixture.ExecuteCommandAsync("worker", "resource-stop");
-        await fixture.ExecuteCommandAsync("worker", "resource-start");
-        await fixture.WaitForHealthyAsync("worker");
-        await stream;
+        var distinct = await StreamWithFaultAsync(plan, TimeSpan.FromSeconds(1), async () =>
+        {
+            await fixture.ExecuteCommandAsync("worker", "resource-stop");
+            await fixture.ExecuteCommandAsync("worker", "resource-start");
+            await fixture.WaitForHealthyAsync("worker");
+        });
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(60), "the worker started again");
 
-        await WaitForRowsAsync(plan.IdPrefix, ids.Count);
+        await WaitForRowsAsync(plan.IdPrefix, distinct);
     }
 
     private static string Prefix() => $"t{Guid.NewGuid():N}";
+
+    // Publishes the plan at 500 messages/s, runs the fault after the given time, and returns the distinct ids sent.
+    private async Task<int> StreamWithFaultAsync(PublishPlan plan, TimeSpan after, Func<Task> fault)
+    {
+        var (bodies, ids, _) = SampleMessages.Build(plan);
+        var stream = PublishAsync(bodies, ratePerSecond: 500);
+        await Task.Delay(after);
+        await fault();
+        await stream;
+        return ids.Count;
+    }
 
     private async Task PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond)
     {
