@@ -59,6 +59,9 @@ public sealed class AppFixture : IAsyncLifetime
         using var cancellation = new CancellationTokenSource(StartTimeout);
         try
         {
+            // Right after resource-start the last state may still be the old instance's Exited, which the health
+            // wait reads as a failed start: wait for Running first.
+            await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.Running, cancellation.Token);
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
         }
         catch (OperationCanceledException)

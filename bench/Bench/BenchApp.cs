@@ -51,6 +51,8 @@ public sealed class BenchApp : IAsyncDisposable
     public async Task WaitHealthyAsync(string resource)
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
+        // Right after resource-start the last state may still be the old instance's Exited: wait for Running first.
+        await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.Running, cancellation.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
     }
 
