@@ -5,8 +5,6 @@ namespace AppHost.BackingServices;
 /// <summary>The official Aspire hosting integrations, run as containers.</summary>
 public sealed class ContainerBackingServices(IDistributedApplicationBuilder builder, BackingServiceCredentials credentials) : IBackingServices
 {
-    public BackingServiceMode Mode => BackingServiceMode.Containers;
-
     public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name)
     {
         var (user, password) = (credentials.UserName(name), credentials.Password(name));

@@ -8,8 +8,6 @@ namespace AppHost.BackingServices;
 /// </summary>
 public interface IBackingServices
 {
-    BackingServiceMode Mode { get; }
-
     IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name);
 
     IResourceBuilder<IResourceWithConnectionString> AddRedis(string name);

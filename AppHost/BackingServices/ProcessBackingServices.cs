@@ -11,8 +11,6 @@ public sealed class ProcessBackingServices(IDistributedApplicationBuilder builde
 {
     private readonly RunDirectory _run = RunDirectory.CreateForThisProcess();
 
-    public BackingServiceMode Mode => BackingServiceMode.Processes;
-
     public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name) =>
         builder.AddLocalRabbitMQ(name, credentials.UserName(name).Resource, credentials.Password(name).Resource, _run);
 
