@@ -64,6 +64,7 @@ public sealed partial class MessageConsumer(
     {
         // Aspire's IConnection connects on first resolution, retrying for ~30 s while the broker is down.
         _connection ??= await Task.Run(services.GetRequiredService<IConnection>, ct);
+        await CloseChannelsAsync(ct); // an earlier, failed attempt's
         _channel = await _connection.CreateChannelAsync(cancellationToken: ct);
         _confirmedChannel = await _connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
         await topology.DeclareAsync(_channel, ct);
@@ -126,6 +127,7 @@ public sealed partial class MessageConsumer(
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         attempt.CancelAfter(_options.AttemptTimeout);
         using var _ = watchdog.Track();
+        // The token stops what honours it; WaitAsync bounds what does not (Aspire's Redis calls ignore tokens).
         await processor.ProcessAsync(batch, _confirmedChannel!, attempt.Token).WaitAsync(_options.AttemptTimeout, time, deadline);
     }
 
@@ -174,12 +176,19 @@ public sealed partial class MessageConsumer(
         }
     }
 
-    public async Task StoppedAsync(CancellationToken cancellationToken)
+    // Closing the channel hands every unacked message back to the queue.
+    public Task StoppedAsync(CancellationToken cancellationToken) => CloseChannelsAsync(cancellationToken);
+
+    private async Task CloseChannelsAsync(CancellationToken ct)
     {
-        // Closing the channel hands every unacked message back to the queue.
         foreach (var channel in new[] { _channel, _confirmedChannel }.OfType<IChannel>())
         {
-            await channel.CloseAsync(cancellationToken);
+            if (channel.IsOpen)
+            {
+                await channel.CloseAsync(ct);
+            }
+
+            channel.Dispose();
         }
     }
 
