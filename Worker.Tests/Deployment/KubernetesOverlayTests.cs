@@ -43,6 +43,17 @@ public sealed class KubernetesOverlayTests
     }
 
     [Fact]
+    public async Task The_worker_samples_its_traces_and_still_reads_aspirates_settings()
+    {
+        var worker = Container(await WorkerAsync());
+
+        var env = worker.Env.ToDictionary(e => e.Name, e => e.Value);
+        Assert.Equal("parentbased_traceidratio", env["OTEL_TRACES_SAMPLER"]);
+        Assert.InRange(double.Parse(env["OTEL_TRACES_SAMPLER_ARG"], System.Globalization.CultureInfo.InvariantCulture), 0.0001, 1);
+        Assert.Contains(worker.EnvFrom, source => source.ConfigMapRef?.Name == "worker-env");
+    }
+
+    [Fact]
     public async Task Every_password_is_in_a_secret_and_none_is_in_a_config_map()
     {
         var objects = await Rendered.Value;

@@ -1,3 +1,5 @@
+using Worker.Tests.Support;
+
 namespace Worker.Tests.Integration;
 
 /// <summary>Each dependency goes away and comes back while the same worker keeps running.</summary>
@@ -32,9 +34,9 @@ public sealed class DependencyOutageTests(AppFixture fixture)
     public async Task A_hung_dependency_fails_readiness_while_every_probe_still_answers_within_its_timeout(string dependency)
     {
         await fixture.Probes.WaitForReadyAsync(204, RecoverWithin, "before the hang");
-        var server = new ServerProcess(fixture.ProcessId(dependency));
+        var server = fixture.ProcessId(dependency);
 
-        await server.PauseAsync();
+        await ProcessTree.PauseAsync(server);
         try
         {
             // Every request inside is bounded by ProbeClient.RequestTimeout (2 s) and fails the test if it overstays.
@@ -42,7 +44,7 @@ public sealed class DependencyOutageTests(AppFixture fixture)
         }
         finally
         {
-            await server.ResumeAsync();
+            await ProcessTree.ResumeAsync(server);
         }
 
         await fixture.Probes.WaitForReadyAsync(204, RecoverWithin, $"{dependency} resumed with SIGCONT");

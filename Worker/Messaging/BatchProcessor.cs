@@ -21,7 +21,7 @@ public sealed partial class BatchProcessor(
 {
     public async Task ProcessAsync(IReadOnlyList<Delivery> batch, IChannel confirmedChannel, CancellationToken ct)
     {
-        var traced = batch.Select(StartTrace).ToList();
+        var traced = batch.Select(delivery => (Delivery: delivery, Activity: MessageTrace.Start(delivery))).ToList();
         try
         {
             var parsed = traced.Select(t => (t.Delivery, t.Activity, Result: MessageParser.Parse(t.Delivery.Body, options.Value.MaxBodyBytes))).ToList();
@@ -33,9 +33,11 @@ public sealed partial class BatchProcessor(
             var inserted = await TimedAsync("insert", valid.Select(p => p.Activity), () => store.InsertAsync(toInsert, ct));
             await dedup.MarkStoredAsync(toInsert.Select(m => m.Id));
 
-            foreach (var (delivery, activity, result) in parsed.Where(p => p.Result.Reason is not null))
+            var rejected = parsed.Where(p => p.Result.Reason is not null).ToList();
+            // Published together and confirmed together: one broker round trip per batch, not one per malformed message.
+            await Task.WhenAll(rejected.Select(p => deadLetters.PublishAsync(confirmedChannel, p.Delivery, p.Result.Reason!, ct)));
+            foreach (var (delivery, activity, result) in rejected)
             {
-                await deadLetters.PublishAsync(confirmedChannel, delivery, result.Reason!, ct);
                 LogDeadLettered(logger, delivery.Tag, result.Reason!);
                 activity?.SetTag("worker.outcome", "dead-lettered").SetTag("worker.dead_letter_reason", result.Reason);
             }
@@ -72,13 +74,6 @@ public sealed partial class BatchProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered delivery {Tag}: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, ulong tag, string reason);
-
-    // One trace per message, continuing the publisher's trace when the message carries one.
-    private static (Delivery Delivery, Activity? Activity) StartTrace(Delivery delivery)
-    {
-        ActivityContext.TryParse(delivery.TraceParent, null, out var parent);
-        return (delivery, WorkerTelemetry.Source.StartActivity("process message", ActivityKind.Consumer, parent));
-    }
 
     // The batch's call is shared; each message's trace gets its own span over that call.
     private static async Task<T> TimedAsync<T>(string name, IEnumerable<Activity?> messages, Func<Task<T>> call)

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Worker.Tests.Support;
 
 namespace Bench;
 
@@ -10,18 +11,38 @@ public sealed class BenchApp : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
-    private BenchApp(DistributedApplication app) => App = app;
+    private DistributedApplication? _app;
 
-    public DistributedApplication App { get; }
+    private BenchApp()
+    {
+    }
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The app has not started.");
+
+    /// <summary>
+    /// When set, the worker samples this share of its traces from its next start on, as deploy/kubernetes sets it;
+    /// otherwise it keeps Aspire's development default, every trace.
+    /// </summary>
+    public double? TraceSampleRatio { get; set; }
 
     public static async Task<BenchApp> StartAsync()
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
+        var bench = new BenchApp();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--BackingServices:Mode=auto"], cancellation.Token);
-        var app = await builder.BuildAsync(cancellation.Token);
-        await app.StartAsync(cancellation.Token);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("worker", cancellation.Token);
-        return new BenchApp(app);
+        // Environment callbacks run at every start, so a restarted worker picks up the current setting.
+        builder.CreateResourceBuilder<ProjectResource>("worker").WithEnvironment(context =>
+        {
+            if (bench.TraceSampleRatio is { } ratio)
+            {
+                context.EnvironmentVariables["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio";
+                context.EnvironmentVariables["OTEL_TRACES_SAMPLER_ARG"] = ratio.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        });
+        bench._app = await builder.BuildAsync(cancellation.Token);
+        await bench.App.StartAsync(cancellation.Token);
+        await bench.App.ResourceNotifications.WaitForResourceHealthyAsync("worker", cancellation.Token);
+        return bench;
     }
 
     /// <summary>
@@ -59,55 +80,24 @@ public sealed class BenchApp : IAsyncDisposable
     /// <summary>The worker's own process: Aspire reports the pid of `dotnet run`, whose child it is.</summary>
     public int WorkerProcessId()
     {
-        App.ResourceNotifications.TryGetCurrentState("worker", out var state);
-        var parent = Convert.ToInt32(state!.Snapshot.Properties.First(p => p.Name.EndsWith(".pid", StringComparison.Ordinal)).Value,
-            System.Globalization.CultureInfo.InvariantCulture);
+        var parent = ResourceProcessId("worker");
         return ProcessTree.Descendants(parent).FirstOrDefault(pid => ProcessTree.Name(pid) == "Worker", parent);
     }
+
+    /// <summary>The process Aspire started for a resource (for a local server, the runuser or sh that runs it).</summary>
+    public int ResourceProcessId(string resource)
+    {
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state);
+        return Convert.ToInt32(state!.Snapshot.Properties.First(p => p.Name.EndsWith(".pid", StringComparison.Ordinal)).Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The worker's probes through the orchestrator's proxy, whose port stays the same when the worker restarts.</summary>
+    public Uri ProxiedProbe(string path) => new(App.GetEndpoint("worker", "probes"), path);
 
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
         await App.DisposeAsync();
-    }
-}
-
-public static class ProcessTree
-{
-    public static IEnumerable<int> Descendants(int pid)
-    {
-        var children = Directory.GetDirectories("/proc")
-            .Select(Path.GetFileName)
-            .Where(name => name!.All(char.IsAsciiDigit))
-            .Select(name => int.Parse(name!, System.Globalization.CultureInfo.InvariantCulture))
-            .Where(child => ParentOf(child) == pid)
-            .ToList();
-        return children.Concat(children.SelectMany(Descendants));
-    }
-
-    public static string Name(int pid) => Read($"/proc/{pid}/comm")?.Trim() ?? "";
-
-    /// <summary>Peak resident memory (VmHWM) in MB.</summary>
-    public static double PeakRssMb(int pid) =>
-        Read($"/proc/{pid}/status")?.Split('\n').FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) is { } line
-            ? double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024
-            : double.NaN;
-
-    private static int ParentOf(int pid)
-    {
-        var stat = Read($"/proc/{pid}/stat");
-        return stat is null ? -1 : int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static string? Read(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 }

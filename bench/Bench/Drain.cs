@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Worker.Commands;
 using Worker.Messaging;
+using Worker.Tests.Support;
 
 namespace Bench;
 
@@ -21,22 +21,13 @@ public sealed class Drain(BenchApp app)
         await app.CommandAsync("worker", "resource-start");
         await app.WaitHealthyAsync("worker");
 
-        await using var db = new NpgsqlConnection(await app.ConnectionStringAsync("workerdb"));
-        await db.OpenAsync();
-        var deadline = Stopwatch.StartNew();
-        while (await ScalarAsync<long>(db, "SELECT count(*) FROM messages WHERE starts_with(id, $1)", prefix) < count)
+        var store = new Store(await app.ConnectionStringAsync("workerdb"));
+        if (await store.WaitForRowsAsync(prefix, count, TimeSpan.FromMinutes(10)) < count)
         {
-            if (deadline.Elapsed > TimeSpan.FromMinutes(10))
-            {
-                throw new TimeoutException("The worker did not drain the queue within 10 minutes.");
-            }
-
-            await Task.Delay(200);
+            throw new TimeoutException("The worker did not drain the queue within 10 minutes.");
         }
 
-        var seconds = await ScalarAsync<double>(db,
-            "SELECT extract(epoch FROM max(stored_at) - min(stored_at))::float8 FROM messages WHERE starts_with(id, $1)", prefix);
-        return (count / seconds, ProcessTree.PeakRssMb(app.WorkerProcessId()));
+        return (count / await store.StoreSpanSecondsAsync(prefix), ProcessTree.PeakRssMb(app.WorkerProcessId()));
     }
 
     /// <summary>The baseline: auto-ack, same prefetch, nothing done per message; first delivery to last.</summary>
@@ -79,11 +70,5 @@ public sealed class Drain(BenchApp app)
     {
         await using var publisher = await SamplePublisher.ConnectAsync(await app.ConnectionStringAsync("rabbitmq"), queue, CancellationToken.None);
         await publisher.PublishAsync(bodies, 0, CancellationToken.None);
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection db, string sql, string prefix)
-    {
-        await using var command = new NpgsqlCommand(sql, db) { Parameters = { new() { Value = prefix } } };
-        return (T)(await command.ExecuteScalarAsync())!;
     }
 }

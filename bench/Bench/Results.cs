@@ -31,6 +31,7 @@ public static class ResultsTable
 
     private static string Format(double value) => value switch
     {
+        double.NaN => "not measured",
         >= 100 => value.ToString("N0", CultureInfo.InvariantCulture),
         >= 1 => value.ToString("0.0", CultureInfo.InvariantCulture),
         _ => value.ToString("0.000", CultureInfo.InvariantCulture),

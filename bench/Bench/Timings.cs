@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Worker.Tests.Support;
 
 namespace Bench;
 

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Worker.Tests.Support;
+
+/// <summary>
+/// Processes read from /proc: a process's descendants and name, its peak memory, and freezing a server's whole tree
+/// as a hung dependency (SIGSTOP keeps its sockets open and answers nothing). Shared with the bench.
+/// </summary>
+public static class ProcessTree
+{
+    /// <summary>
+    /// Freezes every process of the tree but the `runuser` wrapper a server runs under as root. runuser (like su) stops
+    /// itself when its child stops and resumes the child when it is itself resumed; stopped by us too, it would stop
+    /// itself again after our SIGCONT and never forward the orchestrator's SIGTERM.
+    /// </summary>
+    public static Task PauseAsync(int rootPid) => SignalAsync("STOP", Tree(rootPid).Where(pid => Name(pid) != "runuser"));
+
+    /// <summary>Resumes the servers, then the wrapper, which had stopped itself.</summary>
+    public static Task ResumeAsync(int rootPid) => SignalAsync("CONT", Enumerable.Reverse(Tree(rootPid)));
+
+    public static Task SignalAsync(int pid, string signal) => SignalAsync(signal, [pid]);
+
+    public static IEnumerable<int> Descendants(int pid)
+    {
+        var children = Directory.GetDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(name => name!.All(char.IsAsciiDigit))
+            .Select(name => int.Parse(name!, CultureInfo.InvariantCulture))
+            .Where(child => ParentOf(child) == pid)
+            .ToList();
+        return children.Concat(children.SelectMany(Descendants)).ToList();
+    }
+
+    public static string Name(int pid) => Read($"/proc/{pid}/comm")?.Trim() ?? "";
+
+    /// <summary>Peak resident memory (VmHWM) in MB.</summary>
+    public static double PeakRssMb(int pid) =>
+        Read($"/proc/{pid}/status")?.Split('\n').FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) is { } line
+            ? double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024
+            : double.NaN;
+
+    private static List<int> Tree(int rootPid) => Descendants(rootPid).Prepend(rootPid).ToList();
+
+    private static async Task SignalAsync(string signal, IEnumerable<int> pids)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))])!;
+        await kill.WaitForExitAsync();
+    }
+
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+    private static int ParentOf(int pid)
+    {
+        var stat = Read($"/proc/{pid}/stat");
+        return stat is null ? -1 : int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+    }
+
+    private static string? Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            // The process ended while we looked.
+            return null;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using RabbitMQ.Client;
+using Worker.Commands;
+using Worker.Messaging;
+
+namespace Bench;
+
+/// <summary>The bench's side of the real broker: publishing that survives broker faults, and the dead-letter queue.</summary>
+public sealed class Broker(string connectionString)
+{
+    private const int Chunk = 256;
+    private static readonly MessagingOptions Messaging = new(); // the worker's defaults: queue and dead-letter queue
+    private static readonly TimeSpan ReconnectWithin = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Publishes every body, confirmed, at a rate (each chunk is paced by the publisher itself). A chunk that fails (the broker stopped or restarting) is published again
+    /// on a new connection, so some messages may reach the queue twice, as with any at-least-once publisher.
+    /// Returns how many messages were published again after such a failure.
+    /// </summary>
+    public async Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct)
+    {
+        var republished = 0;
+        SamplePublisher? publisher = null;
+        try
+        {
+            foreach (var chunk in bodies.Chunk(Chunk))
+            {
+                while (true)
+                {
+                    try
+                    {
+                        publisher ??= await SamplePublisher.ConnectAsync(connectionString, Messaging.Queue, ct);
+                        await publisher.PublishAsync(chunk, ratePerSecond, ct);
+                        break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        publisher = await DiscardAsync(publisher);
+                        republished += chunk.Length;
+                        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await DiscardAsync(publisher);
+        }
+
+        return republished;
+    }
+
+    /// <summary>Messages waiting in the dead-letter queue.</summary>
+    public async Task<uint> DeadLetterCountAsync()
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(Messaging.DeadLetterQueue)).MessageCount;
+    }
+
+    public async Task PurgeDeadLettersAsync()
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueuePurgeAsync(Messaging.DeadLetterQueue);
+    }
+
+    /// <summary>Takes every dead letter off the queue and returns the reason header of each ("" when it has none).</summary>
+    public async Task<List<string>> TakeDeadLetterReasonsAsync()
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var reasons = new List<string>();
+        while (await channel.BasicGetAsync(Messaging.DeadLetterQueue, autoAck: true) is { } message)
+        {
+            object? reason = null;
+            message.BasicProperties.Headers?.TryGetValue(QueueTopology.ReasonHeader, out reason);
+            reasons.Add(reason is byte[] text
+                ? System.Text.Encoding.UTF8.GetString(text)
+                : "");
+        }
+
+        return reasons;
+    }
+
+    private async Task<IConnection> ConnectAsync() =>
+        await new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync().WaitAsync(ReconnectWithin);
+
+    private static async Task<SamplePublisher?> DiscardAsync(SamplePublisher? publisher)
+    {
+        if (publisher is not null)
+        {
+            try
+            {
+                await publisher.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // Its connection is already gone with the broker; nothing is left to close.
+            }
+        }
+
+        return null;
+    }
+}
