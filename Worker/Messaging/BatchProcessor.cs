@@ -36,9 +36,14 @@ public sealed partial class BatchProcessor(
             var rejected = parsed.Where(p => p.Result.Reason is not null).ToList();
             // Published together and confirmed together: one broker round trip per batch, not one per malformed message.
             await Task.WhenAll(rejected.Select(p => deadLetters.PublishAsync(confirmedChannel, p.Delivery, p.Result.Reason!, ct)));
+            if (rejected.Count > 0)
+            {
+                LogDeadLettered(logger, rejected.Count, string.Join(", ", rejected.CountBy(p => Kind(p.Result.Reason!)).Select(k => $"{k.Key} {k.Value}")));
+            }
+
             foreach (var (delivery, activity, result) in rejected)
             {
-                LogDeadLettered(logger, delivery.Tag, result.Reason!);
+                LogDeadLetteredDelivery(logger, delivery.Tag, result.Reason!);
                 activity?.SetTag("worker.outcome", "dead-lettered").SetTag("worker.dead_letter_reason", result.Reason);
             }
 
@@ -72,8 +77,16 @@ public sealed partial class BatchProcessor(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered delivery {Tag}: {Reason}")]
-    private static partial void LogDeadLettered(ILogger logger, ulong tag, string reason);
+    // One warning per batch, not per message: a flood of bad input must not become a flood of log lines. Each
+    // message's reason is in its dead letter's header, in its trace, and here at Debug.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Count} malformed deliveries: {Reasons}")]
+    private static partial void LogDeadLettered(ILogger logger, int count, string reasons);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dead-lettered delivery {Tag}: {Reason}")]
+    private static partial void LogDeadLetteredDelivery(ILogger logger, ulong tag, string reason);
+
+    // "invalid-json: ..." -> "invalid-json"
+    private static string Kind(string reason) => reason.Split(':', 2)[0];
 
     // The batch's call is shared; each message's trace gets its own span over that call.
     private static async Task<T> TimedAsync<T>(string name, IEnumerable<Activity?> messages, Func<Task<T>> call)

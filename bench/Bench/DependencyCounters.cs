@@ -6,8 +6,8 @@ using Worker.Tests.Support;
 namespace Bench;
 
 /// <summary>
-/// Operations the servers themselves count: Redis commands (INFO commandstats), Postgres transactions
-/// (pg_stat_database), and the broker's open channels (rabbitmqctl, when the broker is a local process).
+/// Operations the servers themselves count: Redis commands (INFO commandstats), Postgres transactions in the worker's
+/// database (pg_stat_database), and the broker's open channels (rabbitmqctl, when the broker is a local process).
 /// </summary>
 public sealed class DependencyCounters(string redisConnectionString, string postgresConnectionString, Func<int> brokerProcessId) : IAsyncDisposable
 {
@@ -94,7 +94,8 @@ public sealed class DependencyCounters(string redisConnectionString, string post
     {
         await using var postgres = new NpgsqlConnection(postgresConnectionString);
         await postgres.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT sum(xact_commit + xact_rollback)::bigint FROM pg_stat_database", postgres);
+        // The worker's database only: autovacuum passing through the server's other databases is not the worker's doing.
+        await using var command = new NpgsqlCommand("SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database WHERE datname = current_database()", postgres);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }

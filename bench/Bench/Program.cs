@@ -73,7 +73,9 @@ await using (var app = await BenchApp.StartAsync())
         new("P4", $"worker peak RSS (VmHWM) after the drain, {DeployedTraceSampleRatio:P0} of traces sampled", sampledRss, "MB", null, "—", "≤ 200 MB", sampledRss <= 200),
     ]);
 
-    Report(await new MalformedFlood(app, broker, store).MeasureAsync(messages, malformed, rate));
+    var flood = new MalformedFlood(app, broker, store);
+    Report(await flood.MeasureAsync(messages, malformed, rate, oversized: true));
+    Report(await flood.MeasureAsync(messages, malformed, rate, oversized: false));
 
     var stream = new FaultStream(app, broker, store, streamCount, streamRate);
     foreach (var (name, inject) in stream.Faults)

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace Bench;
 
-public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, double MaxMs, int Non2xx);
+public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, double MaxMs, long Requests, long Non2xx);
 
 /// <summary>Drives an endpoint with wrk (Debian's package) and reads its summary.</summary>
 public static partial class Wrk
@@ -30,7 +30,8 @@ public static partial class Wrk
             Millis(Percentile(output, "50%")),
             Millis(Percentile(output, "99%")),
             Millis(MaxLatency().Match(output).Groups[1].Value),
-            NonSuccess().Match(output) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+            long.Parse(Requests().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
+            NonSuccess().Match(output) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
     }
 
     private static string Percentile(string output, string label) =>
@@ -46,6 +47,9 @@ public static partial class Wrk
 
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
     private static partial Regex Rps();
+
+    [GeneratedRegex(@"(\d+) requests in ")]
+    private static partial Regex Requests();
 
     [GeneratedRegex(@"Latency\s+\S+\s+\S+\s+(\S+)")]
     private static partial Regex MaxLatency();

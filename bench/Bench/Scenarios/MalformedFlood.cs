@@ -12,10 +12,12 @@ public sealed class MalformedFlood(BenchApp app, Broker broker, Store store)
 {
     private static readonly TimeSpan DrainWithin = TimeSpan.FromMinutes(10);
 
-    public async Task<IReadOnlyList<Figure>> MeasureAsync(int valid, int malformed, double validOnlyRate)
+    /// <param name="oversized">Whether one malformed message in six is a body over the size limit (64 KiB and more, so
+    /// that share alone carries several times the bytes of all the valid ones).</param>
+    public async Task<IReadOnlyList<Figure>> MeasureAsync(int valid, int malformed, double validOnlyRate, bool oversized)
     {
         var prefix = $"r2{Guid.NewGuid():N}";
-        var bodies = Interleave(valid, malformed, prefix);
+        var bodies = Interleave(valid, malformed, prefix, oversized);
         await app.CommandAsync("worker", "resource-stop");
         await broker.PurgeDeadLettersAsync();
         using (var publishWithin = new CancellationTokenSource(DrainWithin))
@@ -47,7 +49,7 @@ public sealed class MalformedFlood(BenchApp app, Broker broker, Store store)
         var withReason = reasons.Count(r => r.Length > 0);
         var kinds = reasons.Select(r => r.Split(':')[0]).Where(k => k.Length > 0).Distinct().Order().ToList();
         var notReady = ready.Count(s => s.Status != 204);
-        var what = $"{malformed:N0} malformed among {valid:N0} valid";
+        var what = $"{malformed:N0} malformed ({(oversized ? "oversized bodies included" : "no oversized body")}) among {valid:N0} valid";
         return
         [
             new("R2", $"{what}: dead-lettered", reasons.Count, "messages", malformed, "malformed sent", "all", reasons.Count == malformed),
@@ -61,7 +63,7 @@ public sealed class MalformedFlood(BenchApp app, Broker broker, Store store)
     // SampleMessages' five malformed kinds, and a body over Messaging:MaxBodyBytes.
     private const int MalformedKinds = 6;
 
-    private static List<byte[]> Interleave(int valid, int malformed, string prefix)
+    private static List<byte[]> Interleave(int valid, int malformed, string prefix, bool withOversized)
     {
         var oversized = new byte[new MessagingOptions().MaxBodyBytes + 1];
         Array.Fill(oversized, (byte)' ');
@@ -72,7 +74,7 @@ public sealed class MalformedFlood(BenchApp app, Broker broker, Store store)
         {
             if (m < malformed && i >= nextMalformed)
             {
-                bodies.Add(m % MalformedKinds == MalformedKinds - 1 ? oversized : SampleMessages.Malformed(m));
+                bodies.Add(withOversized && m % MalformedKinds == MalformedKinds - 1 ? oversized : SampleMessages.Malformed(m));
                 m++;
                 nextMalformed += spacing;
             }
