@@ -12,10 +12,10 @@ public sealed class MessagingOptions
 
     /// <summary>Unacked messages the broker may send ahead: the window that batches are cut from.</summary>
     [Range(1, 10_000, ErrorMessage = "Messaging:Prefetch must be 1-10000.")]
-    public ushort Prefetch { get; set; } = 512;
+    public ushort Prefetch { get; set; } = 1024;
 
     [Range(1, 5_000, ErrorMessage = "Messaging:BatchSize must be 1-5000.")]
-    public int BatchSize { get; set; } = 256;
+    public int BatchSize { get; set; } = 512;
 
     /// <summary>How long a batch waits to fill once its first message arrived.</summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);

@@ -21,7 +21,7 @@ public static class ResultsTable
         foreach (var f in figures)
         {
             var baseline = f.Baseline is { } b ? $"{Format(b)} {f.Unit} ({f.BaselineWhat})" : f.BaselineWhat;
-            var ratio = f.Baseline is { } d && d != 0 ? $"{f.Value / d:0.00}×" : "—";
+            var ratio = f.Baseline is { } d && d != 0 ? $"{(f.Value / d).ToString("0.00##", CultureInfo.InvariantCulture)}×" : "—";
             var met = f.Met switch { true => "yes", false => "**no**", null => "—" };
             text.AppendLine(CultureInfo.InvariantCulture, $"| {f.Id} | {f.What} | {Format(f.Value)} {f.Unit} | {baseline} | {ratio} | {f.Goal} | {met} |");
         }
@@ -32,6 +32,7 @@ public static class ResultsTable
     private static string Format(double value) => value switch
     {
         double.NaN => "not measured",
+        _ when value == Math.Floor(value) => value.ToString("N0", CultureInfo.InvariantCulture),
         >= 100 => value.ToString("N0", CultureInfo.InvariantCulture),
         >= 1 => value.ToString("0.0", CultureInfo.InvariantCulture),
         _ => value.ToString("0.000", CultureInfo.InvariantCulture),
