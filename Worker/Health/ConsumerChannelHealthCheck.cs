@@ -3,6 +3,14 @@ using Worker.Messaging;
 
 namespace Worker.Health;
 
+public enum ConsumerChannelState
+{
+    NotStarted,
+    Open,
+    Recovering,
+    ClosedOnLiveConnection,
+}
+
 /// <summary>
 /// Liveness: the consumer's channel is open, or its connection is down and the client is recovering it. A channel
 /// closed on a live connection (a channel-level error) is never recovered by the client: only a restart helps.

@@ -10,14 +10,6 @@ using Worker.Telemetry;
 
 namespace Worker.Messaging;
 
-public enum ConsumerChannelState
-{
-    NotStarted,
-    Open,
-    Recovering,
-    ClosedOnLiveConnection,
-}
-
 /// <summary>
 /// broker → buffer → batch → dedup → store → ack. Manual acks, sent only after the batch is committed. A failed batch
 /// is retried with backoff and nothing new is consumed meanwhile (the prefetch window stays full), so an outage of
@@ -40,6 +32,7 @@ public sealed partial class MessageConsumer(
     private readonly Channel<Delivery> _buffer = Channel.CreateBounded<Delivery>(options.Value.Prefetch);
     private readonly CancellationTokenSource _drainDeadline = new();
     private IConnection? _connection;
+    private ConnectionRecovery? _recovery;
     private IChannel? _channel;
     private IChannel? _confirmedChannel;
     private string? _consumerTag;
@@ -48,8 +41,8 @@ public sealed partial class MessageConsumer(
     public ConsumerChannelState ChannelState =>
         _channel is null ? ConsumerChannelState.NotStarted
         : _channel.IsOpen ? ConsumerChannelState.Open
-        : _connection?.IsOpen == true ? ConsumerChannelState.ClosedOnLiveConnection
-        : ConsumerChannelState.Recovering;
+        : _recovery?.InProgress == true || _connection?.IsOpen != true ? ConsumerChannelState.Recovering
+        : ConsumerChannelState.ClosedOnLiveConnection;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,7 +56,12 @@ public sealed partial class MessageConsumer(
     private async ValueTask StartConsumingAsync(CancellationToken ct)
     {
         // Aspire's IConnection connects on first resolution, retrying for ~30 s while the broker is down.
-        _connection ??= await Task.Run(services.GetRequiredService<IConnection>, ct);
+        if (_connection is null)
+        {
+            _connection = await Task.Run(services.GetRequiredService<IConnection>, ct);
+            _recovery = ConnectionRecovery.Watch(_connection, time);
+        }
+
         await CloseChannelsAsync(ct); // an earlier, failed attempt's
         _channel = await _connection.CreateChannelAsync(cancellationToken: ct);
         _confirmedChannel = await _connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
