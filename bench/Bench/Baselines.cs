@@ -28,6 +28,7 @@ public static class Baselines
     public static async Task<WebApplication> StartNaiveHealthChecksAsync(IReadOnlyDictionary<string, string> connectionStrings)
     {
         var app = BuildWithClients(connectionStrings);
+        ConnectClients(app);
         app.MapHealthChecks("/", new HealthCheckOptions
         {
             ResultStatusCodes = { [HealthStatus.Healthy] = 204, [HealthStatus.Degraded] = 204, [HealthStatus.Unhealthy] = 500 },
@@ -44,6 +45,7 @@ public static class Baselines
     public static async Task<WebApplication> StartPageDesignAsync(IReadOnlyDictionary<string, string> connectionStrings)
     {
         var app = BuildWithClients(connectionStrings);
+        ConnectClients(app);
         var checks = new Func<CancellationToken, Task>[]
         {
             async ct => await app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().PingAsync(),
@@ -77,6 +79,17 @@ public static class Baselines
     }
 
     public static Uri Address(WebApplication app) => new(app.Urls.First());
+
+    /// <summary>
+    /// Aspire's Redis and RabbitMQ clients connect synchronously when first resolved. Left to the first requests of a
+    /// 32-connection load, that blocks thread-pool threads until the mapping stalls outright; the worker connects
+    /// before it serves, so the baselines do too.
+    /// </summary>
+    private static void ConnectClients(WebApplication app)
+    {
+        app.Services.GetRequiredService<IConnectionMultiplexer>();
+        app.Services.GetRequiredService<IConnection>();
+    }
 
     private static WebApplication BuildWithClients(IReadOnlyDictionary<string, string> connectionStrings)
     {

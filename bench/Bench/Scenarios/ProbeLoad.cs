@@ -27,8 +27,8 @@ public sealed class ProbeLoad(BenchApp app, DependencyCounters counters, IReadOn
             new("P1", "`/internal/alive` p50 latency", alive.P50Ms, "ms", bareLoad.P50Ms, "bare Kestrel 204", "record", null),
             new("P1", "`/internal/alive` p99 latency", alive.P99Ms, "ms", bareLoad.P99Ms, "bare Kestrel 204", "record", null),
             new("P2", "`/internal/ready` requests/s", ready.RequestsPerSecond, "req/s", alive.RequestsPerSecond, "`/internal/alive`", "≥ 0.8×", ready.RequestsPerSecond >= 0.8 * alive.RequestsPerSecond),
-            // Under this load the naive mapping can stall outright (a channel per request on one RabbitMQ connection):
-            // then no request completes within wrk's 5 s timeout and it has no latency to compare with.
+            // Should the naive mapping stall outright under this load, no request completes within wrk's 5 s timeout
+            // and it has no latency to compare with.
             naive.RequestsPerSecond > 0
                 ? new("P2", "`/internal/ready` p99 latency", ready.P99Ms, "ms", naive.P99Ms, "naive: every request runs every check", "record", null)
                 : new("P2", "`/internal/ready` p99 latency", ready.P99Ms, "ms", null, "naive mapping: no request completed within wrk's 5 s timeout", "record", null),
