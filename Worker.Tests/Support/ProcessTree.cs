@@ -34,6 +34,13 @@ public static class ProcessTree
 
     public static string Name(int pid) => Read($"/proc/{pid}/comm")?.Trim() ?? "";
 
+    /// <summary>A process's environment as it was started (empty when the process is gone).</summary>
+    public static Dictionary<string, string> Environment(int pid) =>
+        (Read($"/proc/{pid}/environ") ?? "").Split('\0')
+            .Select(v => v.Split('=', 2)).Where(kv => kv.Length == 2)
+            .GroupBy(kv => kv[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
+
     /// <summary>Peak resident memory (VmHWM) in MB.</summary>
     public static double PeakRssMb(int pid) =>
         Read($"/proc/{pid}/status")?.Split('\n').FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) is { } line

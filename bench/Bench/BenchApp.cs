@@ -51,8 +51,7 @@ public sealed class BenchApp : IAsyncDisposable
     /// </summary>
     public Uri Probe(string path)
     {
-        var environment = File.ReadAllText($"/proc/{WorkerProcessId()}/environ").Split('\0');
-        var urls = environment.First(v => v.StartsWith("ASPNETCORE_URLS=", StringComparison.Ordinal))["ASPNETCORE_URLS=".Length..];
+        var urls = ProcessTree.Environment(WorkerProcessId())["ASPNETCORE_URLS"];
         return new Uri(new Uri(urls.Split(';')[0]), path);
     }
 
@@ -75,6 +74,15 @@ public sealed class BenchApp : IAsyncDisposable
         // Right after resource-start the last state may still be the old instance's Exited: wait for Running first.
         await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.Running, cancellation.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
+    }
+
+    /// <summary>Stops the worker, runs <paramref name="whileStopped"/> (queueing messages), starts it, and waits until it is healthy.</summary>
+    public async Task WhileWorkerStoppedAsync(Func<Task> whileStopped)
+    {
+        await CommandAsync("worker", "resource-stop");
+        await whileStopped();
+        await CommandAsync("worker", "resource-start");
+        await WaitHealthyAsync("worker");
     }
 
     /// <summary>The worker's own process: Aspire reports the pid of `dotnet run`, whose child it is.</summary>

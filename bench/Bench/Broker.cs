@@ -7,6 +7,8 @@ namespace Bench;
 /// <summary>The bench's side of the real broker: publishing that survives broker faults, and the dead-letter queue.</summary>
 public sealed class Broker(string connectionString)
 {
+    public string ConnectionString => connectionString;
+
     private const int Chunk = 256;
     private static readonly MessagingOptions Messaging = new(); // the worker's defaults: queue and dead-letter queue
     private static readonly TimeSpan ReconnectWithin = TimeSpan.FromMinutes(2);
@@ -16,7 +18,7 @@ public sealed class Broker(string connectionString)
     /// on a new connection, so some messages may reach the queue twice, as with any at-least-once publisher.
     /// Returns how many messages were published again after such a failure.
     /// </summary>
-    public async Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct)
+    public async Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct, string? queue = null)
     {
         var republished = 0;
         SamplePublisher? publisher = null;
@@ -28,7 +30,7 @@ public sealed class Broker(string connectionString)
                 {
                     try
                     {
-                        publisher ??= await SamplePublisher.ConnectAsync(connectionString, Messaging.Queue, ct);
+                        publisher ??= await SamplePublisher.ConnectAsync(connectionString, queue ?? Messaging.Queue, ct);
                         await publisher.PublishAsync(chunk, ratePerSecond, ct);
                         break;
                     }

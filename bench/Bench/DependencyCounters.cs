@@ -56,8 +56,7 @@ public sealed class DependencyCounters(string redisConnectionString, string post
             return double.NaN;
         }
 
-        var environment = File.ReadAllText($"/proc/{beam}/environ").Split('\0')
-            .Select(v => v.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+        var environment = ProcessTree.Environment(beam);
         var start = new ProcessStartInfo(RabbitMQCtl, ["-q", "-n", environment["RABBITMQ_NODENAME"], "list_channels", "pid"])
         {
             RedirectStandardOutput = true,

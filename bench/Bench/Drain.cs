@@ -8,21 +8,19 @@ using Worker.Tests.Support;
 namespace Bench;
 
 /// <summary>P4: draining a pre-filled queue, by the worker and by a no-op consumer on the same broker.</summary>
-public sealed class Drain(BenchApp app)
+public sealed class Drain(BenchApp app, Broker broker, Store store)
 {
+    private static readonly TimeSpan DrainWithin = TimeSpan.FromMinutes(10);
     private static readonly ushort Prefetch = new MessagingOptions().Prefetch; // the worker's default
 
     /// <summary>The worker's drain rate (messages/s, first row to last) and its peak RSS in MB.</summary>
     public async Task<(double Rate, double PeakRssMb)> WorkerAsync(int count)
     {
         var prefix = $"bench{Guid.NewGuid():N}";
-        await app.CommandAsync("worker", "resource-stop");
-        await PublishAsync(new MessagingOptions().Queue, Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList());
-        await app.CommandAsync("worker", "resource-start");
-        await app.WaitHealthyAsync("worker");
+        var bodies = Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList();
+        await app.WhileWorkerStoppedAsync(() => PublishAsync(bodies));
 
-        var store = new Store(await app.ConnectionStringAsync("workerdb"));
-        if (await store.WaitForRowsAsync(prefix, count, TimeSpan.FromMinutes(10)) < count)
+        if (await store.WaitForRowsAsync(prefix, count, DrainWithin) < count)
         {
             throw new TimeoutException("The worker did not drain the queue within 10 minutes.");
         }
@@ -34,9 +32,9 @@ public sealed class Drain(BenchApp app)
     public async Task<double> NoOpConsumerAsync(int count)
     {
         var queue = $"bench-noop-{Guid.NewGuid():N}";
-        await PublishAsync(queue, Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"noop-{i}")).ToList());
+        await PublishAsync(Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"noop-{i}")).ToList(), queue);
 
-        var factory = new ConnectionFactory { Uri = new Uri(await app.ConnectionStringAsync("rabbitmq")) };
+        var factory = new ConnectionFactory { Uri = new Uri(broker.ConnectionString) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.BasicQosAsync(0, Prefetch, false);
@@ -61,14 +59,14 @@ public sealed class Drain(BenchApp app)
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue, autoAck: true, consumer);
-        await done.Task.WaitAsync(TimeSpan.FromMinutes(10));
+        await done.Task.WaitAsync(DrainWithin);
         await channel.QueueDeleteAsync(queue);
         return count / Stopwatch.GetElapsedTime(first, last).TotalSeconds;
     }
 
-    private async Task PublishAsync(string queue, IReadOnlyList<byte[]> bodies)
+    private async Task PublishAsync(IReadOnlyList<byte[]> bodies, string? queue = null)
     {
-        await using var publisher = await SamplePublisher.ConnectAsync(await app.ConnectionStringAsync("rabbitmq"), queue, CancellationToken.None);
-        await publisher.PublishAsync(bodies, 0, CancellationToken.None);
+        using var within = new CancellationTokenSource(DrainWithin);
+        await broker.PublishAsync(bodies, 0, within.Token, queue);
     }
 }

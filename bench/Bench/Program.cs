@@ -60,7 +60,7 @@ await using (var app = await BenchApp.StartAsync())
         }
     }
 
-    var drain = new Drain(app);
+    var drain = new Drain(app, broker, store);
     var noOp = await drain.NoOpConsumerAsync(messages);
     var (rate, rss) = await drain.WorkerAsync(messages);
     app.TraceSampleRatio = DeployedTraceSampleRatio;

@@ -18,15 +18,12 @@ public sealed class MalformedFlood(BenchApp app, Broker broker, Store store)
     {
         var prefix = $"r2{Guid.NewGuid():N}";
         var bodies = Interleave(valid, malformed, prefix, oversized);
-        await app.CommandAsync("worker", "resource-stop");
-        await broker.PurgeDeadLettersAsync();
-        using (var publishWithin = new CancellationTokenSource(DrainWithin))
+        await app.WhileWorkerStoppedAsync(async () =>
         {
+            await broker.PurgeDeadLettersAsync();
+            using var publishWithin = new CancellationTokenSource(DrainWithin);
             await broker.PublishAsync(bodies, 0, publishWithin.Token);
-        }
-
-        await app.CommandAsync("worker", "resource-start");
-        await app.WaitHealthyAsync("worker");
+        });
         IReadOnlyList<ProbeSample> ready;
         await using (var readiness = new ProbeSampler(Stopwatch.StartNew(), () => app.Probe("/internal/ready"), 1, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)))
         {
