@@ -12,9 +12,6 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class OpenTelemetryExtensions
 {
-    /// <summary>Meters and activity sources the application adds to the defaults.</summary>
-    public const string ApplicationTelemetryName = "Worker";
-
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(2);
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
@@ -31,9 +28,9 @@ public static class OpenTelemetryExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(ApplicationTelemetryName))
+                .AddMeter(builder.Environment.ApplicationName, ProbeState.MeterName))
             .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, ApplicationTelemetryName)
+                .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
 

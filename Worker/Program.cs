@@ -1,5 +1,6 @@
-using Worker.BackingServices;
+using Worker.Clients;
 using Worker.Commands;
+using Worker.Health;
 using Worker.Messaging;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -15,6 +16,7 @@ switch (args)
 builder.AddServiceDefaults();
 builder.AddBackingServiceClients();
 builder.AddMessagePipeline();
+builder.AddPipelineHealthChecks();
 
 var app = builder.Build();
 

@@ -32,6 +32,9 @@ public sealed class ProbeOptions
 
     public TimeSpan StaleAfter => RefreshInterval * StaleAfterIntervals;
 
+    /// <summary>Work waiting and nothing completed for this long: readiness fails, naming the last error.</summary>
+    public TimeSpan StallAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     internal static IEnumerable<string> Validate(ProbeOptions options)
     {
         if (options.RefreshInterval < TimeSpan.FromSeconds(1) || options.RefreshInterval > TimeSpan.FromMinutes(5))
@@ -42,6 +45,11 @@ public sealed class ProbeOptions
         if (options.CheckTimeout <= TimeSpan.Zero || options.CheckTimeout >= options.RefreshInterval)
         {
             yield return $"Probes:CheckTimeout is {options.CheckTimeout}, but it must be above zero and below Probes:RefreshInterval ({options.RefreshInterval}).";
+        }
+
+        if (options.StallAfter < options.RefreshInterval * 2 || options.StallAfter > TimeSpan.FromHours(1))
+        {
+            yield return $"Probes:StallAfter is {options.StallAfter}, but it must be at least two Probes:RefreshInterval ({options.RefreshInterval * 2}) and at most 1 hour.";
         }
 
         if (string.Equals(options.AlivePath, options.ReadyPath, StringComparison.OrdinalIgnoreCase))

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,13 +12,17 @@ namespace ServiceDefaults.Probes;
 /// </summary>
 public sealed partial class ProbeState : IHealthCheckPublisher
 {
+    /// <summary>The meter of the probe gauges <c>probe.ready</c> and <c>probe.alive</c> (1 while the probe passes).</summary>
+    public const string MeterName = "ServiceDefaults.Probes";
+
     private readonly TimeProvider _time;
     private readonly ProbeOptions _options;
     private readonly ILogger<ProbeState> _logger;
     private volatile Snapshot _snapshot;
     private volatile bool _stopping;
 
-    public ProbeState(TimeProvider time, IOptions<ProbeOptions> options, IHostApplicationLifetime lifetime, ILogger<ProbeState> logger)
+    public ProbeState(
+        TimeProvider time, IOptions<ProbeOptions> options, IHostApplicationLifetime lifetime, IMeterFactory meters, ILogger<ProbeState> logger)
     {
         _time = time;
         _options = options.Value;
@@ -25,6 +30,9 @@ public sealed partial class ProbeState : IHealthCheckPublisher
         // Until the first report, the process counts as alive (it has just started) and not ready.
         _snapshot = new Snapshot(null, Live: true, Ready: false, time.GetUtcNow());
         lifetime.ApplicationStopping.Register(MarkStopping);
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableGauge("probe.ready", () => IsReady ? 1 : 0, description: "1 while the readiness probe passes.");
+        meter.CreateObservableGauge("probe.alive", () => IsAlive ? 1 : 0, description: "1 while the liveness probe passes.");
     }
 
     /// <summary>Live checks pass and the refresher still runs.</summary>

@@ -39,7 +39,7 @@ public sealed class KubernetesOverlayTests
 
         Assert.Equal(["cpu", "memory"], resources.Requests.Keys.Order());
         Assert.Equal(["cpu", "memory"], resources.Limits.Keys.Order());
-        Assert.Equal("256Mi", resources.Limits["memory"].ToString());
+        Assert.Equal("384Mi", resources.Limits["memory"].ToString());
     }
 
     [Fact]

@@ -15,6 +15,9 @@ public sealed class AppFixture : IAsyncLifetime
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The worker's Probes:StallAfter here: short, so that a stall test does not wait the default 30 s.</summary>
+    public static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(8);
+
     private readonly CancellationTokenSource _stop = new();
     private DistributedApplication? _app;
 
@@ -30,6 +33,7 @@ public sealed class AppFixture : IAsyncLifetime
         // The dashboard runs too: the worker exports its telemetry there as under `dotnet run`, and DashboardTests look at it.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, ["--BackingServices:Mode=auto"], cancellation.Token);
+        builder.CreateResourceBuilder<ProjectResource>("worker").WithEnvironment("Probes__StallAfter", StallAfter.ToString("c"));
         _app = await builder.BuildAsync(cancellation.Token);
         await Within.Async(App.StartAsync(cancellation.Token), StartTimeout, "Starting the app");
         foreach (var resource in new[] { "worker", "rabbitmq", "redis", "postgres" })

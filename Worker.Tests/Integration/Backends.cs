@@ -30,39 +30,65 @@ public sealed class Backends(DistributedApplication app)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Holds <c>LOCK TABLE messages IN ACCESS EXCLUSIVE MODE</c> in a session of its own until disposed: every insert
+    /// waits, while the database still answers everything else.
+    /// </summary>
+    public async Task<IAsyncDisposable> LockMessagesTableAsync()
+    {
+        var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb"));
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE", connection, transaction);
+        await command.ExecuteNonQueryAsync();
+        return new TableLock(connection, transaction);
+    }
+
     public async Task FlushRedisAsync()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis") + ",allowAdmin=true");
         await redis.GetServers().Single().FlushAllDatabasesAsync();
     }
 
-    /// <summary>Takes dead letters off the dead-letter queue until one's body contains <paramref name="marker"/>.</summary>
-    public async Task<(string Body, string Reason)> FindDeadLetterAsync(string marker, TimeSpan within)
+    /// <summary>
+    /// Takes dead letters off the dead-letter queue until <paramref name="count"/> of them contain
+    /// <paramref name="marker"/> (others are dropped), and returns those with their reason.
+    /// </summary>
+    public async Task<List<(byte[] Body, string Reason)>> TakeDeadLettersAsync(string marker, int count, TimeSpan within)
     {
         var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
+        var found = new List<(byte[] Body, string Reason)>();
+        var needle = System.Text.Encoding.UTF8.GetBytes(marker);
         var deadline = DateTime.UtcNow + within;
-        while (DateTime.UtcNow < deadline)
+        while (found.Count < count && DateTime.UtcNow < deadline)
         {
             var message = await channel.BasicGetAsync(new MessagingOptions().DeadLetterQueue, autoAck: true);
             if (message is null)
             {
                 await Task.Delay(200);
-                continue;
             }
-
-            var body = System.Text.Encoding.UTF8.GetString(message.Body.Span);
-            if (body.Contains(marker, StringComparison.Ordinal))
+            else if (message.Body.Span.IndexOf(needle) >= 0)
             {
                 var reason = message.BasicProperties.Headers?[QueueTopology.ReasonHeader] as byte[];
-                return (body, reason is null ? "" : System.Text.Encoding.UTF8.GetString(reason));
+                found.Add((message.Body.ToArray(), reason is null ? "" : System.Text.Encoding.UTF8.GetString(reason)));
             }
         }
 
-        throw new TimeoutException($"No dead letter containing {marker} within {within.TotalSeconds} s.");
+        return found;
     }
 
     private async Task<string> ConnectionStringAsync(string name) =>
         await app.GetConnectionStringAsync(name) ?? throw new InvalidOperationException($"No connection string for {name}.");
+
+    private sealed class TableLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.RollbackAsync();
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
 }

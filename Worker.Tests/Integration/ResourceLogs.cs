@@ -8,7 +8,7 @@ namespace Worker.Tests.Integration;
 /// <summary>Keeps the last lines each resource logged, so a test that times out can say what the app was doing.</summary>
 public sealed class ResourceLogs
 {
-    private const int Keep = 60;
+    private const int Keep = 1000;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new();
 
     public void Follow(DistributedApplication app, string resource, CancellationToken stop)
@@ -37,6 +37,8 @@ public sealed class ResourceLogs
         }, stop);
     }
 
+    public IReadOnlyList<string> Lines(string resource) => _lines.TryGetValue(resource, out var lines) ? [.. lines] : [];
+
     public string Tail(string resource) =>
-        _lines.TryGetValue(resource, out var lines) ? string.Join(Environment.NewLine, lines) : "(no lines)";
+        _lines.TryGetValue(resource, out var lines) ? string.Join(Environment.NewLine, lines.TakeLast(60)) : "(no lines)";
 }

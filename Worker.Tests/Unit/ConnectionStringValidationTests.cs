@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Worker.BackingServices;
+using Worker.Clients;
 
 namespace Worker.Tests.Unit;
 

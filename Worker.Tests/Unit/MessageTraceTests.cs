@@ -46,5 +46,5 @@ public sealed class MessageTraceTests : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private static Delivery Delivery(string? traceParent) => new(1, [], traceParent, 0);
+    private static Delivery Delivery(string? traceParent) => new(null!, 1, [], traceParent, 0);
 }

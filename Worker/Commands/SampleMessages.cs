@@ -1,31 +1,71 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Worker.Messaging;
 
 namespace Worker.Commands;
 
 /// <summary>What to publish: a count, and the shares of duplicates and malformed messages among them.</summary>
 public sealed record PublishPlan(int Count, double DuplicateShare, double MalformedShare, string IdPrefix, int Seed = 1);
 
-/// <summary>Sample bodies in the message contract, and the malformed kinds the worker must dead-letter.</summary>
+/// <summary>
+/// Sample bodies in the message contract, and the poison kinds the worker must dead-letter: malformed JSON and
+/// contract breaks, and valid JSON that PostgreSQL would refuse to store.
+/// </summary>
 public static class SampleMessages
 {
-    private static readonly string[] MalformedKinds = ["invalid-json", "missing-field", "invalid-id", "unknown-field", "payload-not-object"];
+    /// <summary>One body of each kind the parser refuses, with the reason's kind it must get.</summary>
+    public static IReadOnlyList<(string Kind, byte[] Body)> PoisonKinds { get; } = Poison("sample");
 
-    public static byte[] Valid(string id, string type = "sample.created") =>
-        JsonSerializer.SerializeToUtf8Bytes(
-            new WorkMessage(id, type, JsonSerializer.SerializeToElement(new { n = id.Length, note = "sample" }), DateTimeOffset.UtcNow),
-            WorkMessageJson.Default.WorkMessage);
+    /// <summary>
+    /// <see cref="PoisonKinds"/>, each carrying <paramref name="marker"/> (letters and digits) so that its dead letter
+    /// can be told from others'.
+    /// </summary>
+    public static IReadOnlyList<(string Kind, byte[] Body)> Poison(string marker) =>
+    [
+        ("invalid-json", Utf8($"{{\"id\": \"{marker}")),
+        ("invalid-json", Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\",\"payload\":{{}}}}")),
+        ("invalid-json", Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\",\"payload\":{{}},\"timestamp\":\"2026-01-01T00:00:00Z\",\"extra\":1}}")),
+        ("invalid-id", Utf8($"{{\"id\":\"{marker} has spaces\",\"type\":\"t\",\"payload\":{{}},\"timestamp\":\"2026-01-01T00:00:00Z\"}}")),
+        ("invalid-payload", Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\",\"payload\":[1],\"timestamp\":\"2026-01-01T00:00:00Z\"}}")),
+        ("null-field", Utf8($"{{\"id\": null, \"type\": \"t\", \"payload\": {{\"m\":\"{marker}\"}}, \"timestamp\": \"2026-11-28T10:00:00+05:30\"}}")),
+        ("invalid-id", Utf8($"{{\"id\":\"{marker}\\n\",\"type\":\"t\",\"payload\":{{}},\"timestamp\":\"2026-01-01T00:00:00Z\"}}")),
+        ("invalid-type", Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\\n\",\"payload\":{{}},\"timestamp\":\"2026-01-01T00:00:00Z\"}}")),
+        ("invalid-timestamp", Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\",\"payload\":{{}},\"timestamp\":\"2026-01-01T00:00:00\"}}")),
+        ("invalid-utf8", [.. Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\",\"payload\":{{\"s\":\""), 0xC3, 0x28, .. Utf8("\"},\"timestamp\":\"2026-01-01T00:00:00Z\"}")]),
+        ("invalid-string", Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\",\"payload\":{{\"s\":\"a\\u0000b\"}},\"timestamp\":\"2026-01-01T00:00:00Z\"}}")),
+        ("invalid-string", Utf8($"{{\"id\":\"{marker}\",\"type\":\"t\",\"payload\":{{\"s\":\"\\ud800\"}},\"timestamp\":\"2026-01-01T00:00:00Z\"}}")),
+    ];
 
-    public static byte[] Malformed(int index) => MalformedKinds[index % MalformedKinds.Length] switch
+    /// <summary>
+    /// Valid in the contract, refused by PostgreSQL (22003: a number beyond <c>numeric</c>'s range): a poison the parser
+    /// does not foresee, which only the worker's isolation of failing batches catches.
+    /// </summary>
+    public static byte[] Unforeseen(string id) =>
+        Utf8($"{{\"id\":\"{id}\",\"type\":\"t\",\"payload\":{{\"n\":1e1000000}},\"timestamp\":\"2026-01-01T00:00:00Z\"}}");
+
+    /// <param name="padding">Characters added to the payload, to make a body of a given size.</param>
+    public static byte[] Valid(string id, string type = "sample.created", int padding = 0)
     {
-        "invalid-json" => Encoding.UTF8.GetBytes("{\"id\": \"broken"),
-        "missing-field" => Encoding.UTF8.GetBytes("{\"id\":\"m1\",\"type\":\"t\",\"payload\":{}}"),
-        "invalid-id" => Encoding.UTF8.GetBytes("{\"id\":\"has spaces\",\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\"}"),
-        "unknown-field" => Encoding.UTF8.GetBytes("{\"id\":\"u1\",\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\",\"extra\":1}"),
-        _ => Encoding.UTF8.GetBytes("{\"id\":\"p1\",\"type\":\"t\",\"payload\":[1],\"timestamp\":\"2026-01-01T00:00:00Z\"}"),
-    };
+        var body = new ArrayBufferWriter<byte>(256 + padding);
+        using (var json = new Utf8JsonWriter(body))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            json.WriteString("type", type);
+            json.WriteStartObject("payload");
+            json.WriteNumber("n", id.Length);
+            json.WriteString("note", "sample");
+            json.WriteString("pad", new string('x', padding));
+            json.WriteEndObject();
+            json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteEndObject();
+        }
+
+        return body.WrittenSpan.ToArray();
+    }
+
+    public static byte[] Malformed(int index) => PoisonKinds[index % PoisonKinds.Count].Body;
 
     /// <summary>The bodies of a plan, in order, with the distinct ids among the valid ones.</summary>
     public static (List<byte[]> Bodies, HashSet<string> DistinctIds, int Malformed) Build(PublishPlan plan)
@@ -55,4 +95,6 @@ public static class SampleMessages
 
         return (bodies, ids.ToHashSet(StringComparer.Ordinal), malformed);
     }
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }

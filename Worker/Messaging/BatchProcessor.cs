@@ -1,100 +1,88 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 using Worker.Storage;
 using Worker.Telemetry;
 
 namespace Worker.Messaging;
 
 /// <summary>
-/// One batch, one way: parse, skip ids Redis knows are stored, insert the rest in Postgres (the source of truth),
-/// mark them in Redis, dead-letter the malformed. The caller acks only after this returns. Every step is idempotent,
-/// so a failed attempt is simply run again.
+/// One attempt at a batch: skip ids Redis knows are stored, insert the rest in Postgres (the source of truth), mark
+/// them in Redis, and dead-letter the malformed. Each delivery keeps its outcome, so an attempt only does what earlier
+/// attempts left undone; the caller acks once every delivery has one.
 /// </summary>
-public sealed partial class BatchProcessor(
-    DedupCache dedup,
-    MessageStore store,
-    DeadLetterPublisher deadLetters,
+public sealed class BatchProcessor(
+    IDedupCache dedup,
+    IMessageStore store,
+    IDeadLetterPublisher deadLetters,
     WorkerTelemetry telemetry,
-    IOptions<MessagingOptions> options,
-    ILogger<BatchProcessor> logger)
+    IOptions<MessagingOptions> options)
 {
-    public async Task ProcessAsync(IReadOnlyList<Delivery> batch, IChannel confirmedChannel, CancellationToken ct)
+    /// <summary>Runs one attempt; throws when any part failed, keeping what the other parts completed.</summary>
+    public async Task ProcessAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
-        var traced = batch.Select(delivery => (Delivery: delivery, Activity: MessageTrace.Start(delivery))).ToList();
+        var pending = batch.Where(d => !d.IsDone).ToList();
+        var rejected = pending.Where(d => d.Parsed.Reason is not null).ToList();
+        // The dead letters need only the broker, so their confirms overlap the store's round trips.
+        var deadLettering = DeadLetterAsync(rejected, d => d.Parsed.Reason!, ct);
+        var storing = StoreAsync(pending.Where(d => d.Parsed.Message is not null).ToList(), ct);
+
+        var both = Task.WhenAll(storing, deadLettering);
         try
         {
-            var parsed = traced.Select(t => (t.Delivery, t.Activity, Result: MessageParser.Parse(t.Delivery.Body, options.Value.MaxBodyBytes))).ToList();
-            var valid = parsed.Where(p => p.Result.Message is not null).ToList();
-            var unique = valid.Select(p => p.Result.Message!).DistinctBy(m => m.Id, StringComparer.Ordinal).ToList();
-
-            var known = await TimedAsync("dedup", valid.Select(p => p.Activity), () => dedup.FindStoredAsync([.. unique.Select(m => m.Id)]));
-            var toInsert = unique.Where(m => !known.Contains(m.Id)).ToList();
-            var inserted = await TimedAsync("insert", valid.Select(p => p.Activity), () => store.InsertAsync(toInsert, ct));
-            await dedup.MarkStoredAsync(toInsert.Select(m => m.Id));
-
-            var rejected = parsed.Where(p => p.Result.Reason is not null).ToList();
-            // Published together and confirmed together: one broker round trip per batch, not one per malformed message.
-            await Task.WhenAll(rejected.Select(p => deadLetters.PublishAsync(confirmedChannel, p.Delivery, p.Result.Reason!, ct)));
-            if (rejected.Count > 0)
-            {
-                LogDeadLettered(logger, rejected.Count, string.Join(", ", rejected.CountBy(p => Kind(p.Result.Reason!)).Select(k => $"{k.Key} {k.Value}")));
-            }
-
-            foreach (var (delivery, activity, result) in rejected)
-            {
-                LogDeadLetteredDelivery(logger, delivery.Tag, result.Reason!);
-                activity?.SetTag("worker.outcome", "dead-lettered").SetTag("worker.dead_letter_reason", result.Reason);
-            }
-
-            var newIds = new HashSet<string>(inserted, StringComparer.Ordinal);
-            foreach (var (_, activity, result) in valid)
-            {
-                // The first copy of a new id in this batch counts as processed; every other copy is a duplicate.
-                var isNew = newIds.Remove(result.Message!.Id);
-                activity?.SetTag("worker.message.id", result.Message.Id).SetTag("worker.outcome", isNew ? "stored" : "duplicate");
-            }
-
-            telemetry.Processed.Add(inserted.Count);
-            telemetry.Duplicates.Add(valid.Count - inserted.Count);
-            telemetry.DeadLettered.Add(parsed.Count - valid.Count);
+            await both;
         }
-        catch (Exception ex)
+        catch when (both.Exception is { InnerExceptions.Count: > 1 } failures)
         {
-            foreach (var (_, activity) in traced)
-            {
-                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            }
-
-            throw;
-        }
-        finally
-        {
-            foreach (var (_, activity) in traced)
-            {
-                activity?.Dispose();
-            }
+            // Both failed: the classifier sees both, and a dependency's failure wins over the messages'.
+            throw failures;
         }
     }
 
-    // One warning per batch, not per message: a flood of bad input must not become a flood of log lines. Each
-    // message's reason is in its dead letter's header, in its trace, and here at Debug.
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Count} malformed deliveries: {Reasons}")]
-    private static partial void LogDeadLettered(ILogger logger, int count, string reasons);
+    /// <summary>Dead-letters each delivery with its reason, concurrently; marks each one the broker confirmed.</summary>
+    public async Task DeadLetterAsync(IReadOnlyList<Delivery> deliveries, Func<Delivery, string> reason, CancellationToken ct)
+    {
+        await Task.WhenAll(deliveries.Select(async delivery =>
+        {
+            var why = reason(delivery);
+            await deadLetters.PublishAsync(delivery.Body, why, ct);
+            delivery.MarkDeadLettered(why);
+            telemetry.DeadLettered.Add(1);
+        }));
+    }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dead-lettered delivery {Tag}: {Reason}")]
-    private static partial void LogDeadLetteredDelivery(ILogger logger, ulong tag, string reason);
+    private async Task StoreAsync(IReadOnlyList<Delivery> valid, CancellationToken ct)
+    {
+        if (valid.Count == 0)
+        {
+            return;
+        }
 
-    // "invalid-json: ..." -> "invalid-json"
-    private static string Kind(string reason) => reason.Split(':', 2)[0];
+        var unique = valid.Select(d => d.Parsed.Message!).DistinctBy(m => m.Id, StringComparer.Ordinal).ToList();
+        var known = await TimedAsync("dedup", valid, () => dedup.FindStoredAsync([.. unique.Select(m => m.Id)]));
+        var toInsert = unique.Where(m => !known.Contains(m.Id)).ToList();
+        var inserted = await TimedAsync("insert", valid, () => store.InsertAsync(toInsert, ct));
+
+        // Committed: from here each delivery has its outcome, whatever happens to the marks below.
+        var newIds = new HashSet<string>(inserted, StringComparer.Ordinal);
+        foreach (var delivery in valid)
+        {
+            // The first copy of a new id in this batch counts as stored; every other copy is a duplicate.
+            var id = delivery.Parsed.Message!.Id;
+            delivery.MarkStored(id, isNew: newIds.Remove(id));
+        }
+
+        telemetry.Processed.Add(inserted.Count);
+        telemetry.Duplicates.Add(valid.Count - inserted.Count);
+        await dedup.MarkStoredAsync([.. toInsert.Select(m => m.Id)], options.Value.DedupTtl);
+    }
 
     // The batch's call is shared; each message's trace gets its own span over that call.
-    private static async Task<T> TimedAsync<T>(string name, IEnumerable<Activity?> messages, Func<Task<T>> call)
+    private static async Task<T> TimedAsync<T>(string name, IEnumerable<Delivery> deliveries, Func<Task<T>> call)
     {
         var started = DateTimeOffset.UtcNow;
         var result = await call();
         var ended = DateTimeOffset.UtcNow;
-        foreach (var message in messages.OfType<Activity>())
+        foreach (var message in deliveries.Select(d => d.Trace).OfType<Activity>())
         {
             using var span = WorkerTelemetry.Source.StartActivity(name, ActivityKind.Internal, message.Context, startTime: started);
             span?.SetEndTime(ended.UtcDateTime);

@@ -1,14 +1,35 @@
 using System.Text;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Worker.Messaging;
 
-/// <summary>Sends a malformed message to the dead-letter exchange with its reason, confirmed before the original is acked.</summary>
-public sealed class DeadLetterPublisher(IOptions<MessagingOptions> options)
+/// <summary>Where messages go that the worker will not store, each with its reason.</summary>
+public interface IDeadLetterPublisher
 {
-    public async Task PublishAsync(IChannel confirmedChannel, Delivery delivery, string reason, CancellationToken ct)
+    /// <summary>Returns once the dead letter is safe with the broker; throws otherwise.</summary>
+    Task PublishAsync(ReadOnlyMemory<byte> body, string reason, CancellationToken ct);
+}
+
+/// <summary>
+/// Sends a message to the dead-letter exchange with its reason. A dead letter counts only once the broker has routed
+/// it to a queue (mandatory) and confirmed it; until then the original stays unacked. It has a connection of its own,
+/// so that a publish the broker blocks (a memory or disk alarm) cannot hold up the consumer's acks, and a channel
+/// the broker closes (say, the exchange was deleted) is reopened and the topology declared again.
+/// </summary>
+public sealed partial class DeadLetterPublisher(
+    IConnectionFactory factory, QueueTopology topology, PipelineStatus status, IOptions<MessagingOptions> options, ILogger<DeadLetterPublisher> logger)
+    : IDeadLetterPublisher, IAsyncDisposable
+{
+    private const string ConnectionName = "dead letters";
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+    private IChannel? _channel;
+
+    public async Task PublishAsync(ReadOnlyMemory<byte> body, string reason, CancellationToken ct)
     {
+        var channel = await ChannelAsync(ct);
         var properties = new BasicProperties
         {
             Persistent = true,
@@ -18,7 +39,105 @@ public sealed class DeadLetterPublisher(IOptions<MessagingOptions> options)
                 ["x-original-queue"] = Encoding.UTF8.GetBytes(options.Value.Queue),
             },
         };
-        // With publisher confirmations on, this returns once the broker has the message.
-        await confirmedChannel.BasicPublishAsync(options.Value.DeadLetterExchange, routingKey: "", mandatory: false, properties, delivery.Body, ct);
+        try
+        {
+            await channel.BasicPublishAsync(options.Value.DeadLetterExchange, routingKey: "", mandatory: true, properties, body, ct);
+        }
+        catch (PublishException ex) when (ex.IsReturn)
+        {
+            // Routed nowhere: the dead-letter queue or its binding is gone. Declare them again before the retry.
+            status.SetDeadLetterProblem("a dead letter was returned unroutable; declaring the dead-letter queue again");
+            await ForgetChannelAsync(channel);
+            throw;
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException)
+        {
+            status.SetDeadLetterProblem($"the dead-letter channel closed: {ex.Message}");
+            await ForgetChannelAsync(channel);
+            throw;
+        }
     }
+
+    private async ValueTask<IChannel> ChannelAsync(CancellationToken ct)
+    {
+        if (_channel is { IsOpen: true } open)
+        {
+            return open;
+        }
+
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_channel is { IsOpen: true } reopened)
+            {
+                return reopened;
+            }
+
+            _connection ??= await ConnectAsync(ct);
+            var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+            await topology.DeclareDeadLetterAsync(channel, ct);
+            if (_channel is not null)
+            {
+                LogReopened(logger);
+            }
+
+            status.SetDeadLetterProblem(null);
+            return _channel = channel;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            status.SetDeadLetterProblem($"cannot open the dead-letter channel: {ex.Message}");
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IConnection> ConnectAsync(CancellationToken ct)
+    {
+        var connection = await factory.CreateConnectionAsync(ConnectionName, ct);
+        BrokerConnectionWatch.WatchFlow(connection, ConnectionName, status, logger);
+        return connection;
+    }
+
+    // Concurrent publishes may all fail on the same channel; the first to get here drops it.
+    private async Task ForgetChannelAsync(IChannel channel)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (!ReferenceEquals(_channel, channel))
+            {
+                return;
+            }
+
+            _channel = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await channel.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel is not null)
+        {
+            await _channel.DisposeAsync();
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        _gate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The dead-letter channel is open again and its topology declared")]
+    private static partial void LogReopened(ILogger logger);
 }

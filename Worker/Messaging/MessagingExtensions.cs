@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using ServiceDefaults.Probes;
-using Worker.Health;
 using Worker.Storage;
 using Worker.Telemetry;
 
@@ -8,7 +6,7 @@ namespace Worker.Messaging;
 
 public static class MessagingExtensions
 {
-    /// <summary>The message pipeline, its storage, and the health checks that say whether it makes progress.</summary>
+    /// <summary>The message pipeline and its storage. <see cref="PipelineStatus"/> says how it is doing.</summary>
     public static IHostApplicationBuilder AddMessagePipeline(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MessagingOptions>()
@@ -18,22 +16,19 @@ public static class MessagingExtensions
         builder.Services.AddOptionsRules<MessagingOptions>((options, sp) => options.Validate(sp.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout));
 
         builder.Services.AddSingleton<WorkerTelemetry>();
+        builder.Services.AddSingleton<PipelineStatus>();
         builder.Services.AddSingleton<SchemaMigrator>();
-        builder.Services.AddSingleton<MessageStore>();
-        builder.Services.AddSingleton<DedupCache>();
+        builder.Services.AddSingleton<IMessageStore, MessageStore>();
+        builder.Services.AddSingleton<IDedupCache, DedupCache>();
         builder.Services.AddSingleton<QueueTopology>();
-        builder.Services.AddSingleton<DeadLetterPublisher>();
+        builder.Services.AddSingleton<IQueueDepth, QueueDepth>();
+        builder.Services.AddSingleton<IDeadLetterPublisher, DeadLetterPublisher>();
+        builder.Services.AddSingleton<InFlightWindow>();
+        builder.Services.AddSingleton<DeliveryReceiver>();
         builder.Services.AddSingleton<BatchProcessor>();
-        builder.Services.AddSingleton<StartupProgress>();
-        builder.Services.AddSingleton<HandlerWatchdog>();
-        builder.Services.AddSingleton<MessageConsumer>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageConsumer>());
-
-        builder.Services.AddHealthChecks()
-            .AddCheck<StartupProgress>("worker-startup")
-            .AddCheck<HandlerWatchdog>("message-handlers", tags: [ProbeTags.Live])
-            .AddCheck<ConsumerChannelHealthCheck>("consumer-channel", tags: [ProbeTags.Live]);
-
+        builder.Services.AddSingleton<BatchAttempts>();
+        builder.Services.AddSingleton<BatchLoop>();
+        builder.Services.AddHostedService<MessageConsumer>();
         return builder;
     }
 }

@@ -10,18 +10,31 @@ public sealed class MessagingOptions
     [Required, RegularExpression("^[A-Za-z0-9._-]{1,200}$", ErrorMessage = "Messaging:Queue must be 1-200 letters, digits, '.', '_' or '-'.")]
     public string Queue { get; set; } = "work";
 
-    /// <summary>Unacked messages the broker may send ahead: the window that batches are cut from.</summary>
+    /// <summary>
+    /// Unacked messages the broker may send ahead: the window that batches are cut from. RabbitMQ counts it in
+    /// messages only, and the client holds what it was sent, so Prefetch × MaxBodyBytes is what the process may hold
+    /// (16 MiB by default); bench P6 measures it.
+    /// </summary>
     [Range(1, 10_000, ErrorMessage = "Messaging:Prefetch must be 1-10000.")]
-    public ushort Prefetch { get; set; } = 1024;
+    public ushort Prefetch { get; set; } = 256;
 
     [Range(1, 5_000, ErrorMessage = "Messaging:BatchSize must be 1-5000.")]
-    public int BatchSize { get; set; } = 512;
+    public int BatchSize { get; set; } = 256;
 
     /// <summary>How long a batch waits to fill once its first message arrived.</summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>A larger body is dead-lettered from the client's buffer, never copied or parsed.</summary>
     [Range(64, 16 * 1024 * 1024, ErrorMessage = "Messaging:MaxBodyBytes must be 64 B - 16 MiB.")]
     public int MaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The bytes of bodies received and not yet acked; the consumer waits for room beyond it.</summary>
+    [Range(64, 1024 * 1024 * 1024, ErrorMessage = "Messaging:MaxInFlightBytes must be 64 B - 1 GiB.")]
+    public int MaxInFlightBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The bytes of bodies in one batch, beside its count.</summary>
+    [Range(64, 1024 * 1024 * 1024, ErrorMessage = "Messaging:MaxBatchBytes must be 64 B - 1 GiB.")]
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>How long Redis remembers a stored id, to skip its duplicates without asking Postgres.</summary>
     public TimeSpan DedupTtl { get; set; } = TimeSpan.FromHours(24);
@@ -31,6 +44,12 @@ public sealed class MessagingOptions
 
     /// <summary>A handler running longer than this means the process cannot make progress: liveness fails.</summary>
     public TimeSpan StuckHandlerThreshold { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// No consumer for this long while the broker's connection is open (it keeps failing to consume again): liveness
+    /// fails. A broker outage never counts: the connection is then down.
+    /// </summary>
+    public TimeSpan ConsumerLostThreshold { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// On SIGTERM, how long in-flight messages get to finish; below the host's shutdown timeout (30 s), and below
@@ -62,6 +81,21 @@ public sealed class MessagingOptions
         if (DrainTimeout <= TimeSpan.Zero || DrainTimeout >= shutdownTimeout)
         {
             yield return $"Messaging:DrainTimeout ({DrainTimeout}) must be above zero and below the host's shutdown timeout ({shutdownTimeout}).";
+        }
+
+        if (MaxInFlightBytes < MaxBodyBytes || MaxBatchBytes < MaxBodyBytes)
+        {
+            yield return $"Messaging:MaxInFlightBytes ({MaxInFlightBytes}) and Messaging:MaxBatchBytes ({MaxBatchBytes}) must be at least Messaging:MaxBodyBytes ({MaxBodyBytes}).";
+        }
+
+        if (MaxBatchBytes > MaxInFlightBytes)
+        {
+            yield return $"Messaging:MaxBatchBytes ({MaxBatchBytes}) must not exceed Messaging:MaxInFlightBytes ({MaxInFlightBytes}).";
+        }
+
+        if (ConsumerLostThreshold < TimeSpan.FromSeconds(10))
+        {
+            yield return $"Messaging:ConsumerLostThreshold ({ConsumerLostThreshold}) must be at least 10 s.";
         }
 
         if (DedupTtl < TimeSpan.FromSeconds(1))

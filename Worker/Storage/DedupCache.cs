@@ -1,14 +1,20 @@
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Worker.Messaging;
 
 namespace Worker.Storage;
+
+/// <summary>Remembers which ids are stored, to skip their duplicates cheaply. It may forget; it must never lie.</summary>
+public interface IDedupCache
+{
+    Task<IReadOnlySet<string>> FindStoredAsync(IReadOnlyCollection<string> ids);
+
+    Task MarkStoredAsync(IReadOnlyCollection<string> ids, TimeSpan ttl);
+}
 
 /// <summary>
 /// Redis as the fast path for duplicates: an id is marked (SET NX with a TTL) only after its row is committed, so a
 /// mark always means "stored". Redis losing its keys only costs a trip to Postgres, never a message.
 /// </summary>
-public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOptions> options)
+public sealed class DedupCache(IServiceProvider services) : IDedupCache
 {
     private const string Prefix = "worker:stored:";
 
@@ -19,15 +25,25 @@ public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOpti
     /// <summary>The ids Redis says are already stored.</summary>
     public async Task<IReadOnlySet<string>> FindStoredAsync(IReadOnlyCollection<string> ids)
     {
+        if (ids.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+
         var keys = ids.Select(Key).ToArray();
         var values = await (await DatabaseAsync()).StringGetAsync(keys);
         return ids.Zip(values).Where(pair => pair.Second.HasValue).Select(pair => pair.First).ToHashSet(StringComparer.Ordinal);
     }
 
-    public async Task MarkStoredAsync(IEnumerable<string> ids)
+    public async Task MarkStoredAsync(IReadOnlyCollection<string> ids, TimeSpan ttl)
     {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
         var batch = (await DatabaseAsync()).CreateBatch();
-        var writes = ids.Select(id => batch.StringSetAsync(Key(id), 1, options.Value.DedupTtl, When.NotExists)).ToList();
+        var writes = ids.Select(id => batch.StringSetAsync(Key(id), 1, ttl, When.NotExists)).ToList();
         batch.Execute();
         await Task.WhenAll(writes);
     }

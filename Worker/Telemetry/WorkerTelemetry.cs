@@ -1,29 +1,28 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using ServiceDefaults.Probes;
 
 namespace Worker.Telemetry;
 
 /// <summary>The worker's traces and metrics, exported to the dashboard by the service defaults.</summary>
 public sealed class WorkerTelemetry : IDisposable
 {
+    /// <summary>The application's name, which the service defaults export as a meter and an activity source.</summary>
     public const string Name = "Worker";
 
-    private readonly Meter _meter;
-
-    public WorkerTelemetry(IMeterFactory meters, ProbeState probes)
+    public WorkerTelemetry(IMeterFactory meters)
     {
-        _meter = meters.Create(Name);
-        Processed = _meter.CreateCounter<long>("worker.messages.processed", "{message}", "Messages stored for the first time.");
-        Duplicates = _meter.CreateCounter<long>("worker.messages.duplicate", "{message}", "Messages skipped because their id was already stored.");
-        DeadLettered = _meter.CreateCounter<long>("worker.messages.dead_lettered", "{message}", "Malformed messages sent to the dead-letter queue.");
-        InFlight = _meter.CreateUpDownCounter<long>("worker.messages.in_flight", "{message}", "Messages received and not yet acked.");
-        HandlerDuration = _meter.CreateHistogram<double>("worker.handler.duration", "s", "Time to handle one batch, from receipt to ack.");
-        _meter.CreateObservableGauge("worker.probe.ready", () => probes.IsReady ? 1 : 0, description: "1 while the readiness probe passes.");
-        _meter.CreateObservableGauge("worker.probe.alive", () => probes.IsAlive ? 1 : 0, description: "1 while the liveness probe passes.");
+        Meter = meters.Create(Name);
+        Processed = Meter.CreateCounter<long>("worker.messages.processed", "{message}", "Messages stored for the first time.");
+        Duplicates = Meter.CreateCounter<long>("worker.messages.duplicate", "{message}", "Messages skipped because their id was already stored.");
+        DeadLettered = Meter.CreateCounter<long>("worker.messages.dead_lettered", "{message}", "Messages sent to the dead-letter queue: malformed, too large, or unprocessable.");
+        InFlight = Meter.CreateUpDownCounter<long>("worker.messages.in_flight", "{message}", "Messages received and not yet acked.");
+        HandlerDuration = Meter.CreateHistogram<double>("worker.handler.duration", "s", "Time to handle one batch, from receipt to ack.");
     }
 
     public static ActivitySource Source { get; } = new(Name);
+
+    /// <summary>The worker's meter, for the instruments that live with what they measure.</summary>
+    public Meter Meter { get; }
 
     public Counter<long> Processed { get; }
 
@@ -35,5 +34,5 @@ public sealed class WorkerTelemetry : IDisposable
 
     public Histogram<double> HandlerDuration { get; }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose() => Meter.Dispose();
 }

@@ -25,6 +25,9 @@ public sealed class BenchApp : IAsyncDisposable
     /// </summary>
     public double? TraceSampleRatio { get; set; }
 
+    /// <summary>Settings given to the worker from its next start on (bench/run.sh --worker-env KEY=VALUE).</summary>
+    public Dictionary<string, string> WorkerSettings { get; } = [];
+
     public static async Task<BenchApp> StartAsync()
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
@@ -33,6 +36,11 @@ public sealed class BenchApp : IAsyncDisposable
         // Environment callbacks run at every start, so a restarted worker picks up the current setting.
         builder.CreateResourceBuilder<ProjectResource>("worker").WithEnvironment(context =>
         {
+            foreach (var (key, value) in bench.WorkerSettings)
+            {
+                context.EnvironmentVariables[key] = value;
+            }
+
             if (bench.TraceSampleRatio is { } ratio)
             {
                 context.EnvironmentVariables["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio";

@@ -3,8 +3,11 @@ using System.Text;
 
 namespace Bench;
 
-/// <summary>One figure: its value, the baseline measured in the same run, and the goal.</summary>
-public sealed record Figure(string Id, string What, double Value, string Unit, double? Baseline, string BaselineWhat, string Goal, bool? Met);
+/// <summary>
+/// One figure: its value, the baseline measured in the same run, and the goal. A correctness figure (a message lost,
+/// a probe that lied) fails the run when its goal is missed, the smoke run in CI included; speed figures are records.
+/// </summary>
+public sealed record Figure(string Id, string What, double Value, string Unit, double? Baseline, string BaselineWhat, string Goal, bool? Met, bool Correctness = false);
 
 public static class ResultsTable
 {
@@ -22,7 +25,7 @@ public static class ResultsTable
         {
             var baseline = f.Baseline is { } b ? $"{Format(b)} {f.Unit} ({f.BaselineWhat})" : f.BaselineWhat;
             var ratio = f.Baseline is { } d && d != 0 ? $"{(f.Value / d).ToString("0.00##", CultureInfo.InvariantCulture)}×" : "—";
-            var met = f.Met switch { true => "yes", false => "**no**", null => "—" };
+            var met = f.Met switch { true => "yes", false when f.Correctness => "**NO: wrong**", false => "**no**", null => "—" };
             text.AppendLine(CultureInfo.InvariantCulture, $"| {f.Id} | {f.What} | {Format(f.Value)} {f.Unit} | {baseline} | {ratio} | {f.Goal} | {met} |");
         }
 

@@ -65,11 +65,11 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
         var what = $"{name}: {count:N0} sent ({ids.Count:N0} distinct ids, {malformed} malformed)";
         return
         [
-            new("R1", $"{what}: ids lost (neither stored nor dead-lettered)", ids.Count - rows, "ids", ids.Count, "distinct valid ids sent", "0", rows == ids.Count),
-            new("R1", $"{what}: rows stored twice", storedTwice, "rows", rows, "rows stored", "0", storedTwice == 0),
-            new("R1", $"{what}: malformed messages dead-lettered", deadLettered, "messages", malformed, "malformed sent", "all, none lost", deadLettered >= malformed),
+            new("R1", $"{what}: ids lost (neither stored nor dead-lettered)", ids.Count - rows, "ids", ids.Count, "distinct valid ids sent", "0", rows == ids.Count, Correctness: true),
+            new("R1", $"{what}: rows stored twice", storedTwice, "rows", rows, "rows stored", "0", storedTwice == 0, Correctness: true),
+            new("R1", $"{what}: malformed messages dead-lettered", deadLettered, "messages", malformed, "malformed sent", "all, none lost", deadLettered >= malformed, Correctness: true),
             new("R1", $"{what}: messages the publisher sent again after a broker fault (at least once)", republished, "messages", count, "messages in the stream", "record", null),
-            new("R1", $"{what}: `/internal/alive` failures (1 s timeout) while the worker ran", aliveFailures, "probes", alive.Count, "probes in all", "0: no liveness restart", aliveFailures == 0),
+            new("R1", $"{what}: `/internal/alive` failures (1 s timeout) while the worker ran", aliveFailures, "probes", alive.Count, "probes in all", "0: no liveness restart", aliveFailures == 0, Correctness: true),
         ];
     }
 

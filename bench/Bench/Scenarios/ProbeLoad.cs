@@ -33,7 +33,7 @@ public sealed class ProbeLoad(BenchApp app, DependencyCounters counters, IReadOn
                 ? new("P2", "`/internal/ready` p99 latency", ready.P99Ms, "ms", naive.P99Ms, "naive: every request runs every check", "record", null)
                 : new("P2", "`/internal/ready` p99 latency", ready.P99Ms, "ms", null, "naive mapping: no request completed within wrk's 5 s timeout", "record", null),
             new("P2", "naive mapping requests/s", naive.RequestsPerSecond, "req/s", ready.RequestsPerSecond, "`/internal/ready`", "record", null),
-            new("P2", "`/internal/ready` answers other than 204 under load", ready.Non2xx, "answers", ready.Requests, "requests in all", "0", ready.Non2xx == 0),
+            new("P2", "`/internal/ready` answers other than 204 under load", ready.Non2xx, "answers", ready.Requests, "requests in all", "0", ready.Non2xx == 0, Correctness: true),
             new("P2", "naive mapping: answers other than 204 under load (checks failing or timing out)", naive.Non2xx, "answers", naive.Requests, "requests in all", "record", null),
             new("P2", "Redis commands/s under `/internal/ready` load", underReady.Redis, "ops/s", idle.Redis, Idle, "does not grow (≤ 1.2× idle + 1)", underReady.Redis <= 1.2 * idle.Redis + 1),
             new("P2", "Postgres transactions/s under `/internal/ready` load", underReady.Postgres, "ops/s", idle.Postgres, Idle, "does not grow (≤ 1.2× idle + 1)", underReady.Postgres <= 1.2 * idle.Postgres + 1),

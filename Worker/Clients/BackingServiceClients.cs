@@ -1,4 +1,4 @@
-namespace Worker.BackingServices;
+namespace Worker.Clients;
 
 public static class BackingServiceClients
 {

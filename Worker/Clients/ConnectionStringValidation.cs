@@ -1,7 +1,7 @@
 using Npgsql;
 using StackExchange.Redis;
 
-namespace Worker.BackingServices;
+namespace Worker.Clients;
 
 /// <summary>
 /// Checks the three connection strings before anything uses them. The integrations would fail later, on first use

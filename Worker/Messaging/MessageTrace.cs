@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Worker.Messaging;
+using Worker.Telemetry;
 
-namespace Worker.Telemetry;
+namespace Worker.Messaging;
 
 /// <summary>One trace per message: it continues the publisher's trace when the message carries one, else starts its own.</summary>
 public static class MessageTrace

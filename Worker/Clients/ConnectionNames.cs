@@ -1,4 +1,4 @@
-namespace Worker.BackingServices;
+namespace Worker.Clients;
 
 /// <summary>The connection-string names, which are the AppHost's resource names.</summary>
 public static class ConnectionNames

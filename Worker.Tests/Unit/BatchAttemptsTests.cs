@@ -1,0 +1,103 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Worker.Commands;
+using Worker.Messaging;
+using Worker.Telemetry;
+using Worker.Tests.Unit.Fakes;
+
+namespace Worker.Tests.Unit;
+
+/// <summary>A batch runs until every delivery has an outcome: retried when a dependency fails, split when content does.</summary>
+public sealed class BatchAttemptsTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly FakeDedup _dedup = new();
+    private readonly FakeDeadLetters _deadLetters = new();
+    private readonly PipelineStatus _status = new(TimeProvider.System);
+    private readonly WorkerTelemetry _telemetry = new(new TestMeterFactory());
+
+    public void Dispose() => _telemetry.Dispose();
+
+    [Theory]
+    [InlineData(1, new[] { 0 })]
+    [InlineData(512, new[] { 0 })]
+    [InlineData(512, new[] { 511 })]
+    [InlineData(512, new[] { 3, 4, 200, 510 })]
+    [InlineData(7, new[] { 0, 1, 2, 3, 4, 5, 6 })]
+    public async Task Refused_messages_are_isolated_and_dead_lettered_and_every_other_one_is_stored(int size, int[] poisoned)
+    {
+        var ids = Enumerable.Range(0, size).Select(i => $"m-{i}").ToList();
+        var refused = poisoned.Select(i => ids[i]).ToHashSet();
+        var store = new FakeStore(m => refused.Contains(m.Id) ? FakeStore.Refusal() : null);
+        var batch = ids.Select(id => Deliveries.Of(SampleMessages.Valid(id))).ToList();
+
+        await Attempts(store).RunAsync(batch, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Equal(ids.Except(refused).Order(), store.Rows.Keys.Order());
+        Assert.Equal(refused.Order(), _deadLetters.Published.Select(p => MessageId(p.Body)).Order());
+        Assert.All(_deadLetters.Published, p => Assert.Equal("unprocessable: 22P05 unsupported Unicode escape sequence", p.Reason));
+        Assert.All(batch, d => Assert.True(d.IsDone));
+        // Halving finds each culprit in about log2(size) statements, not one per message.
+        Assert.True(store.Statements <= 1 + (poisoned.Length * 2 * (Math.Log2(size) + 1)), $"{store.Statements} statements");
+    }
+
+    [Fact]
+    public async Task A_transient_failure_retries_the_same_messages_and_dead_letters_nothing()
+    {
+        var failures = 2;
+        var store = new FakeStore(_ => failures-- > 0 ? new NpgsqlException("connection refused") : null);
+        var batch = Enumerable.Range(0, 10).Select(i => Deliveries.Of(SampleMessages.Valid($"t-{i}"))).ToList();
+
+        await Attempts(store).RunAsync(batch, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Equal(10, store.Rows.Count);
+        Assert.Empty(_deadLetters.Published);
+        Assert.Contains("connection refused", _status.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_retried_batch_neither_dead_letters_twice_nor_counts_its_rows_twice()
+    {
+        var failures = 1;
+        var store = new FakeStore(_ => failures-- > 0 ? new NpgsqlException("connection refused") : null);
+        var batch = new[] { Deliveries.Of(SampleMessages.Malformed(0)), Deliveries.Of(SampleMessages.Valid("r-1")), Deliveries.Of(SampleMessages.Valid("r-1")) };
+
+        await Attempts(store).RunAsync(batch, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Single(_deadLetters.Published);
+        Assert.Equal(["dead-lettered", "stored", "duplicate"], batch.Select(d => d.Outcome));
+    }
+
+    [Fact]
+    public async Task A_dead_letter_that_fails_is_published_again_before_the_batch_completes()
+    {
+        _deadLetters.FailFirst.Enqueue(new RabbitMQ.Client.Exceptions.PublishException(1, isReturn: true));
+        var batch = new[] { Deliveries.Of(SampleMessages.Malformed(5)), Deliveries.Of(SampleMessages.Valid("d-1")) };
+
+        await Attempts(new FakeStore(_ => null)).RunAsync(batch, CancellationToken.None).WaitAsync(Bound);
+
+        var published = Assert.Single(_deadLetters.Published);
+        Assert.StartsWith("null-field:", published.Reason, StringComparison.Ordinal);
+        Assert.All(batch, d => Assert.True(d.IsDone));
+    }
+
+    private BatchAttempts Attempts(FakeStore store)
+    {
+        var options = Options.Create(new MessagingOptions());
+        var processor = new BatchProcessor(_dedup, store, _deadLetters, _telemetry, options);
+        return new BatchAttempts(processor, _status, TimeProvider.System, options, NullLogger<BatchAttempts>.Instance);
+    }
+
+    private static string MessageId(string body) => System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        public Meter Create(MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Npgsql;
+using RabbitMQ.Client.Exceptions;
+using StackExchange.Redis;
+using Worker.Messaging;
+
+namespace Worker.Tests.Unit;
+
+public sealed class FailureClassifierTests
+{
+    public static TheoryData<Exception> Transient => new()
+    {
+        Postgres("08006"), Postgres("40001"), Postgres("40P01"), Postgres("53300"), Postgres("57P01"), Postgres("57014"),
+        Postgres("23505"), Postgres("42P01"),
+        new NpgsqlException("connection refused"),
+        new RedisConnectionException(ConnectionFailureType.UnableToConnect, "down"),
+        new RedisTimeoutException("slow", CommandStatus.Sent),
+        new AlreadyClosedException(new RabbitMQ.Client.Events.ShutdownEventArgs(RabbitMQ.Client.ShutdownInitiator.Peer, 320, "forced")),
+        new TimeoutException(), new OperationCanceledException(), new SocketException(), new IOException(),
+        new AggregateException(new InvalidCastException(), new TimeoutException()),
+    };
+
+    public static TheoryData<Exception> CausedByMessages => new()
+    {
+        Postgres("22P05"), Postgres("22P02"), Postgres("22003"), Postgres("22021"), Postgres("23502"), Postgres("23514"), Postgres("54000"),
+        new JsonException(), new FormatException(), new InvalidCastException(), new ArgumentException(), new InvalidOperationException(),
+        new AggregateException(new FormatException()),
+    };
+
+    [Theory]
+    [MemberData(nameof(Transient))]
+    public void A_dependency_failing_is_transient(Exception exception) =>
+        Assert.Equal(FailureKind.Transient, FailureClassifier.Classify(exception));
+
+    [Theory]
+    [MemberData(nameof(CausedByMessages))]
+    public void Anything_else_is_the_messages_fault(Exception exception) =>
+        Assert.Equal(FailureKind.CausedByMessages, FailureClassifier.Classify(exception));
+
+    [Fact]
+    public void The_reason_names_the_sql_state_and_the_message_but_not_the_detail_and_stays_short()
+    {
+        var postgres = new PostgresException("unsupported Unicode escape sequence", "ERROR", "ERROR", "22P05", detail: "secret \\u0000 payload");
+
+        Assert.Equal("22P05 unsupported Unicode escape sequence", FailureClassifier.Describe(postgres));
+        Assert.Equal(200, FailureClassifier.Describe(new FormatException(new string('x', 500))).Length);
+    }
+
+    private static PostgresException Postgres(string sqlState) => new("message", "ERROR", "ERROR", sqlState);
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client.Exceptions;
+using Worker.Telemetry;
+
+namespace Worker.Messaging;
+
+/// <summary>
+/// Cuts batches from the in-flight window (by count and by bytes), runs each until every delivery has an outcome,
+/// then acks it: one <c>basic.ack multiple</c> per channel, sent only once rows are committed and dead letters
+/// confirmed. A batch in progress blocks the next one, so the window fills up and the broker stops sending.
+/// </summary>
+public sealed partial class BatchLoop(
+    InFlightWindow window,
+    BatchAttempts attempts,
+    PipelineStatus status,
+    WorkerTelemetry telemetry,
+    TimeProvider time,
+    IOptions<MessagingOptions> options,
+    ILogger<BatchLoop> logger)
+{
+    private readonly MessagingOptions _options = options.Value;
+
+    /// <summary>Runs until the window is closed and empty (the drain), or <paramref name="deadline"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken deadline)
+    {
+        var batch = new List<Delivery>(_options.BatchSize);
+        while (await window.Reader.WaitToReadAsync(deadline))
+        {
+            await FillAsync(batch, deadline);
+            foreach (var delivery in batch)
+            {
+                delivery.StartTrace();
+            }
+
+            await attempts.RunAsync(batch, deadline);
+            await AckAsync(batch, deadline);
+            LogDeadLetters(batch);
+            foreach (var delivery in batch)
+            {
+                delivery.Complete();
+            }
+
+            telemetry.InFlight.Add(-batch.Count);
+            telemetry.HandlerDuration.Record(time.GetElapsedTime(batch[0].ReceivedAt).TotalSeconds);
+            status.RecordProgress(batch.Count);
+            batch.Clear();
+        }
+    }
+
+    private async Task FillAsync(List<Delivery> batch, CancellationToken ct)
+    {
+        using var fill = new CancellationTokenSource(_options.BatchWindow, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, fill.Token);
+        var bytes = 0L;
+        try
+        {
+            while (batch.Count < _options.BatchSize)
+            {
+                if (window.Reader.TryPeek(out var next))
+                {
+                    if (batch.Count > 0 && bytes + next.Body.Length > _options.MaxBatchBytes)
+                    {
+                        break;
+                    }
+
+                    window.Reader.TryRead(out _);
+                    batch.Add(next);
+                    bytes += next.Body.Length;
+                }
+                else if (!await window.Reader.WaitToReadAsync(batch.Count > 0 ? linked.Token : ct))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The batch window closed: process what arrived.
+        }
+    }
+
+    private async Task AckAsync(List<Delivery> batch, CancellationToken ct)
+    {
+        // Tags mean something on their own channel only; after a channel was replaced a batch can hold both.
+        foreach (var sameChannel in batch.GroupBy(d => d.Channel))
+        {
+            try
+            {
+                // Bounded like every broker call: an ack must not wait forever on a connection the broker blocks.
+                await sameChannel.Key.BasicAckAsync(sameChannel.Max(d => d.Tag), multiple: true, ct).AsTask()
+                    .WaitAsync(_options.AttemptTimeout, time, ct);
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or TimeoutException)
+            {
+                // The channel went down: the broker requeues these, and the stored rows dedup the redelivered copies.
+                LogAckLost(logger, ex, sameChannel.Count());
+            }
+        }
+    }
+
+    // One warning per batch, not per message: a flood of bad input must not become a flood of log lines. Each
+    // message's reason is in its dead letter's header, in its trace, and here at Debug.
+    private void LogDeadLetters(List<Delivery> batch)
+    {
+        var deadLettered = batch.Where(d => d.DeadLetterReason is not null).ToList();
+        if (deadLettered.Count == 0)
+        {
+            return;
+        }
+
+        var kinds = deadLettered.CountBy(d => d.DeadLetterReason!.Split(':', 2)[0]).Select(k => $"{k.Key} {k.Value}");
+        LogDeadLettered(logger, deadLettered.Count, string.Join(", ", kinds));
+        foreach (var delivery in deadLettered)
+        {
+            LogDeadLetteredDelivery(logger, delivery.Tag, delivery.DeadLetterReason!);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Count} deliveries: {Reasons}")]
+    private static partial void LogDeadLettered(ILogger logger, int count, string reasons);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dead-lettered delivery {Tag}: {Reason}")]
+    private static partial void LogDeadLetteredDelivery(ILogger logger, ulong tag, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ack {Count} finished messages; they will be redelivered and deduplicated")]
+    private static partial void LogAckLost(ILogger logger, Exception exception, int count);
+}

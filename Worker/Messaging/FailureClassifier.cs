@@ -1,0 +1,54 @@
+using System.Net.Sockets;
+using Npgsql;
+using RabbitMQ.Client.Exceptions;
+using StackExchange.Redis;
+
+namespace Worker.Messaging;
+
+public enum FailureKind
+{
+    /// <summary>A dependency failed: the same messages are tried again, with backoff, and nothing is lost.</summary>
+    Transient,
+
+    /// <summary>Something in the messages: the batch is split until each culprit is alone and dead-lettered.</summary>
+    CausedByMessages,
+}
+
+/// <summary>Sorts the failure of an attempt at a batch. Anything not known to be a dependency's is the messages'.</summary>
+public static class FailureClassifier
+{
+    // PostgreSQL classes that a message's content raises: data exceptions (22), integrity violations (23) and limits
+    // such as a value too large (54). See https://www.postgresql.org/docs/current/errcodes-appendix.html
+    private static readonly string[] MessageClasses = ["22", "23", "54"];
+
+    // The one integrity violation that is not a message's fault: two writers racing for the same id, which a retry
+    // resolves through ON CONFLICT.
+    private const string UniqueViolation = "23505";
+
+    public static FailureKind Classify(Exception exception) => exception switch
+    {
+        AggregateException aggregate => aggregate.InnerExceptions.Select(Classify).DefaultIfEmpty(FailureKind.Transient).Min(),
+        // Any other server-side class (08 connection, 40 serialization or deadlock, 53 resources, 57 shutdown, but
+        // also 42 or 3D: a schema or database that is missing) names the server, not a message. Retrying them keeps
+        // every message, and the stall check makes a retry that never succeeds visible.
+        PostgresException postgres => MessageClasses.Contains(postgres.SqlState[..2]) && postgres.SqlState != UniqueViolation
+            ? FailureKind.CausedByMessages
+            : FailureKind.Transient,
+        NpgsqlException or RedisException or RabbitMQClientException => FailureKind.Transient,
+        OperationCanceledException or TimeoutException or IOException or SocketException or ObjectDisposedException
+            or HttpRequestException => FailureKind.Transient,
+        _ => FailureKind.CausedByMessages,
+    };
+
+    /// <summary>A short reason for a dead letter: the error's code and message, never its detail (which can quote data).</summary>
+    public static string Describe(Exception exception)
+    {
+        var text = exception switch
+        {
+            PostgresException postgres => $"{postgres.SqlState} {postgres.MessageText}",
+            _ => $"{exception.GetType().Name}: {exception.Message}",
+        };
+        const int MaxLength = 200;
+        return text.Length <= MaxLength ? text : string.Concat(text.AsSpan(0, MaxLength - 1), "…");
+    }
+}
