@@ -9,12 +9,15 @@ var rabbitmq = backingServices.AddRabbitMQ("rabbitmq");
 var redis = backingServices.AddRedis("redis");
 var database = backingServices.AddPostgresDatabase("postgres", "workerdb");
 
-builder.AddProject<Projects.Worker>("worker")
-    .WithProbeEndpoint(port: 8000)
-    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
-    .WithReference(rabbitmq).WaitFor(rabbitmq)
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(database).WaitFor(database);
+foreach (var (name, probePort) in WorkerReplicas.All(builder))
+{
+    builder.AddProject<Projects.Worker>(name)
+        .WithProbeEndpoint(probePort)
+        .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
+        .WithReference(rabbitmq).WaitFor(rabbitmq)
+        .WithReference(redis).WaitFor(redis)
+        .WithReference(database).WaitFor(database);
+}
 
 builder.AddProject<Projects.Worker>("publisher")
     .WithArgs("publish", "--count", "1000", "--rate", "200", "--duplicates", "0.1", "--malformed", "0.05")

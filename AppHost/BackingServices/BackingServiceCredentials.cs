@@ -8,11 +8,12 @@ namespace AppHost.BackingServices;
 /// </summary>
 public sealed class BackingServiceCredentials(IDistributedApplicationBuilder builder)
 {
-    public const string DefaultUserName = "worker";
+    /// <summary>The user the worker connects as, where the AppHost creates it.</summary>
+    public const string WorkerUserName = "worker";
 
     public IResourceBuilder<ParameterResource> Password(string resourceName) =>
         builder.AddParameter($"{resourceName}-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true);
 
     public IResourceBuilder<ParameterResource> UserName(string resourceName) =>
-        builder.AddParameter($"{resourceName}-username", DefaultUserName, publishValueAsDefault: true);
+        builder.AddParameter($"{resourceName}-username", WorkerUserName, publishValueAsDefault: true);
 }

@@ -10,9 +10,9 @@ namespace Worker.Tests.Integration;
 /// One running app (three servers and the worker) shared by the integration tests of <see cref="AppCollection"/>.
 /// Auto mode: local processes on a machine without a container engine, containers where one answers.
 /// </summary>
-public sealed class AppFixture : IAsyncLifetime
+public class AppFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>The worker's Probes:StallAfter here: short, so that a stall test does not wait the default 30 s.</summary>
@@ -27,21 +27,41 @@ public sealed class AppFixture : IAsyncLifetime
 
     public ProbeClient Probes { get; private set; } = null!;
 
+    /// <summary>The workers of the model: <c>worker</c>, and <c>worker-2</c>… when it runs several.</summary>
+    public IReadOnlyList<string> Workers { get; private set; } = [];
+
+    /// <summary>Whether the servers run as local processes (no container engine), which some tests need.</summary>
+    public bool LocalServers { get; private set; }
+
+    /// <summary>The AppHost's arguments.</summary>
+    protected virtual string[] Arguments => ["--BackingServices:Mode=auto"];
+
+    // The dashboard runs too: the worker exports its telemetry there as under `dotnet run`, and DashboardTests look at it.
+    protected virtual bool Dashboard => true;
+
     public async Task InitializeAsync()
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
-        // The dashboard runs too: the worker exports its telemetry there as under `dotnet run`, and DashboardTests look at it.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, ["--BackingServices:Mode=auto"], cancellation.Token);
-        builder.CreateResourceBuilder<ProjectResource>("worker").WithEnvironment("Probes__StallAfter", StallAfter.ToString("c"));
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = Dashboard }, Arguments, cancellation.Token);
+        Workers = [.. builder.Resources.OfType<ProjectResource>().Select(r => r.Name).Where(name => name.StartsWith("worker", StringComparison.Ordinal))];
+        LocalServers = builder.Resources.Single(r => r.Name == "rabbitmq") is ExecutableResource;
+        foreach (var worker in Workers)
+        {
+            builder.CreateResourceBuilder<ProjectResource>(worker).WithEnvironment("Probes__StallAfter", StallAfter.ToString("c"));
+        }
+
         _app = await builder.BuildAsync(cancellation.Token);
         await Within.Async(App.StartAsync(cancellation.Token), StartTimeout, "Starting the app");
-        foreach (var resource in new[] { "worker", "rabbitmq", "redis", "postgres" })
+        foreach (var resource in Workers.Concat(["rabbitmq", "redis", "postgres"]))
         {
             Logs.Follow(App, resource, _stop.Token);
         }
 
-        await WaitForHealthyAsync("worker");
+        foreach (var worker in Workers)
+        {
+            await WaitForHealthyAsync(worker);
+        }
 
         Probes = new ProbeClient(App.CreateHttpClient("worker", "probes"));
     }
@@ -89,12 +109,16 @@ public sealed class AppFixture : IAsyncLifetime
             ? string.Join("; ", state.Snapshot.HealthReports.Select(r => $"{r.Name}: {r.Status} {r.Description} {r.ExceptionText}"))
             : "no state";
 
-    /// <summary>The process id Aspire reports for a resource, which changes when it restarts.</summary>
+    /// <summary>
+    /// The process id Aspire reports for a resource, which changes when it restarts. A container has none: that fails
+    /// here, never as a 0 that a signal would read as "every process".
+    /// </summary>
     public int ProcessId(string resource)
     {
         Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"No state for {resource}.");
         var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value;
-        return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
+        var id = pid is null ? 0 : Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
+        return id > 1 ? id : throw new InvalidOperationException($"{resource} has no process of its own (a container?): pid '{pid}'.");
     }
 }
 

@@ -47,18 +47,50 @@ public sealed class AppModelTests
         Assert.Contains("BackingServices:Mode is 'vms'", Flatten(error), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Worker_replicas_each_get_their_own_probe_port_and_every_dependency()
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--BackingServices:Mode=processes", "--Worker:Replicas=3"], cancellation.Token);
+
+        var workers = builder.Resources.OfType<ProjectResource>().Where(r => r.Name.StartsWith("worker", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["worker", "worker-2", "worker-3"], workers.Select(w => w.Name));
+        Assert.Equal([8000, 8001, 8002], workers.Select(w => w.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "probes").Port));
+        AssertWorkerReferencesAndWaitsForEachDependency(builder);
+    }
+
+    [Theory]
+    [InlineData("--Worker:Replicas=0", "Worker:Replicas is '0'")]
+    [InlineData("--Parameters:rabbitmq-password=p@ss#word", "Parameters:rabbitmq-password holds characters")]
+    [InlineData("--Parameters:redis-password=a,b", "Parameters:redis-password holds characters")]
+    public async Task A_setting_the_app_host_cannot_use_stops_it_with_a_message_naming_the_setting(string argument, string message)
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+                ["--BackingServices:Mode=processes", argument], cancellation.Token);
+        });
+
+        Assert.Contains(message, Flatten(error), StringComparison.Ordinal);
+    }
+
     private static IResource Resource(IDistributedApplicationTestingBuilder builder, string name) =>
         builder.Resources.Single(r => r.Name == name);
 
     private static void AssertWorkerReferencesAndWaitsForEachDependency(IDistributedApplicationTestingBuilder builder)
     {
-        var worker = Assert.IsType<ProjectResource>(Resource(builder, "worker"));
-        var waits = worker.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).ToList();
-        var references = worker.Annotations.OfType<ResourceRelationshipAnnotation>()
-            .Where(r => r.Type == "Reference").Select(r => r.Resource.Name).ToList();
+        foreach (var worker in builder.Resources.OfType<ProjectResource>().Where(r => r.Name.StartsWith("worker", StringComparison.Ordinal)))
+        {
+            var waits = worker.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).ToList();
+            var references = worker.Annotations.OfType<ResourceRelationshipAnnotation>()
+                .Where(r => r.Type == "Reference").Select(r => r.Resource.Name).ToList();
 
-        Assert.All(Dependencies, name => Assert.Contains(name, waits));
-        Assert.All(Dependencies, name => Assert.Contains(name, references));
+            Assert.All(Dependencies, name => Assert.Contains(name, waits));
+            Assert.All(Dependencies, name => Assert.Contains(name, references));
+        }
     }
 
     private static string Flatten(Exception error) =>

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Npgsql;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using StackExchange.Redis;
 using Worker.Commands;
 using Worker.Messaging;
@@ -15,13 +16,14 @@ public sealed class Backends(DistributedApplication app)
     private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
 
     public async Task<SamplePublisher> PublisherAsync() =>
-        await Within.Async(SamplePublisher.ConnectAsync(await ConnectionStringAsync("rabbitmq"), new MessagingOptions().Queue, CancellationToken.None),
+        await Within.Async(SamplePublisher.ConnectAsync(await ConnectionStringAsync("rabbitmq"), new MessagingOptions(), CancellationToken.None),
             Connect, "Connecting a publisher");
 
     /// <summary>How many rows hold ids that start with <paramref name="prefix"/>.</summary>
     public async Task<long> RowsAsync(string prefix)
     {
-        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb"));
+        // Unpooled: a pooled connection would outlive a server the tests stop and start.
+        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM messages WHERE starts_with(id, $1)", connection)
         {
@@ -44,6 +46,40 @@ public sealed class Backends(DistributedApplication app)
         return new TableLock(connection, transaction);
     }
 
+    /// <summary>Runs <paramref name="action"/> on a channel of its own to the real broker, as an operator's tool would.</summary>
+    public async Task<T> BrokerAsync<T>(Func<IChannel, Task<T>> action)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
+        await using var connection = await Within.Async(factory.CreateConnectionAsync(), Connect, "Connecting to the broker");
+        await using var channel = await connection.CreateChannelAsync();
+        return await action(channel);
+    }
+
+    /// <summary>Publishes to the work queue, confirmed, without declaring anything (unlike the sample publisher).</summary>
+    public async Task PublishUndeclaredAsync(IEnumerable<byte[]> bodies)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
+        await using var connection = await Within.Async(factory.CreateConnectionAsync(), Connect, "Connecting to the broker");
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        var properties = new BasicProperties { Persistent = true };
+        await Within.Async(
+            Task.WhenAll(bodies.Select(body => channel.BasicPublishAsync("", new MessagingOptions().Queue, mandatory: true, properties, body).AsTask())),
+            Connect, "Publishing");
+    }
+
+    /// <summary>The consumers on the work queue, or -1 while it does not exist.</summary>
+    public Task<long> WorkQueueConsumersAsync() => BrokerAsync<long>(async channel =>
+    {
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(new MessagingOptions().Queue)).ConsumerCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return -1;
+        }
+    });
+
     public async Task FlushRedisAsync()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis") + ",allowAdmin=true");
@@ -58,13 +94,25 @@ public sealed class Backends(DistributedApplication app)
     {
         var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
         await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
+        var channel = await connection.CreateChannelAsync();
         var found = new List<(byte[] Body, string Reason)>();
         var needle = System.Text.Encoding.UTF8.GetBytes(marker);
         var deadline = DateTime.UtcNow + within;
         while (found.Count < count && DateTime.UtcNow < deadline)
         {
-            var message = await channel.BasicGetAsync(new MessagingOptions().DeadLetterQueue, autoAck: true);
+            BasicGetResult? message;
+            try
+            {
+                message = await channel.BasicGetAsync(new MessagingOptions().DeadLetterQueue, autoAck: true);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            {
+                // The queue is not there (yet): the worker declares it again before its next dead letter.
+                await channel.DisposeAsync();
+                channel = await connection.CreateChannelAsync();
+                message = null;
+            }
+
             if (message is null)
             {
                 await Task.Delay(200);
@@ -76,6 +124,7 @@ public sealed class Backends(DistributedApplication app)
             }
         }
 
+        await channel.DisposeAsync();
         return found;
     }
 

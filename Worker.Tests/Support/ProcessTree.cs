@@ -14,12 +14,16 @@ public static class ProcessTree
     /// itself when its child stops and resumes the child when it is itself resumed; stopped by us too, it would stop
     /// itself again after our SIGCONT and never forward the orchestrator's SIGTERM.
     /// </summary>
-    public static Task PauseAsync(int rootPid) => SignalAsync("STOP", Tree(rootPid).Where(pid => Name(pid) != "runuser"));
+    public static Task PauseAsync(int rootPid) => SignalAsync("STOP", Tree(Checked(rootPid)).Where(pid => Name(pid) != "runuser"));
 
     /// <summary>Resumes the servers, then the wrapper, which had stopped itself.</summary>
-    public static Task ResumeAsync(int rootPid) => SignalAsync("CONT", Enumerable.Reverse(Tree(rootPid)));
+    public static Task ResumeAsync(int rootPid) => SignalAsync("CONT", Enumerable.Reverse(Tree(Checked(rootPid))));
 
-    public static Task SignalAsync(int pid, string signal) => SignalAsync(signal, [pid]);
+    public static Task SignalAsync(int pid, string signal) => SignalAsync(signal, [Checked(pid)]);
+
+    // kill(0) signals the caller's process group and kill(-1) every process it may: never from an unknown pid.
+    private static int Checked(int pid) =>
+        pid > 1 ? pid : throw new ArgumentOutOfRangeException(nameof(pid), pid, "Refusing to signal a process list derived from pid 0, 1 or an unknown pid.");
 
     public static IEnumerable<int> Descendants(int pid)
     {
@@ -46,6 +50,20 @@ public static class ProcessTree
         Read($"/proc/{pid}/status")?.Split('\n').FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) is { } line
             ? double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024
             : double.NaN;
+
+    /// <summary>CPU time (user and system) used so far by a process and its descendants, in seconds.</summary>
+    public static double CpuSeconds(int rootPid) => Tree(rootPid).Sum(pid =>
+    {
+        var stat = Read($"/proc/{pid}/stat");
+        if (stat is null)
+        {
+            return 0;
+        }
+
+        // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    });
 
     private static List<int> Tree(int rootPid) => Descendants(rootPid).Prepend(rootPid).ToList();
 

@@ -19,6 +19,7 @@ public sealed class LivenessTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
     private readonly FakeQueueDepth _depth = new();
+    private readonly FakeDeadLetters _deadLetters = new();
     private readonly ServiceProvider _services;
 
     public LivenessTests()
@@ -35,6 +36,7 @@ public sealed class LivenessTests : IDisposable
         builder.Services.AddSingleton<WorkerTelemetry>();
         builder.Services.AddSingleton<PipelineStatus>();
         builder.Services.AddSingleton<IQueueDepth>(_depth);
+        builder.Services.AddSingleton<IDeadLetterPublisher>(_deadLetters);
         builder.AddPipelineHealthChecks();
         _services = builder.Services.BuildServiceProvider();
         Status.MarkMigrated();
@@ -166,9 +168,10 @@ public sealed class LivenessTests : IDisposable
         Status.SetBlocked("consumer", "low on memory");
         Assert.Equal((true, false), await RefreshAsync());
         Status.SetBlocked("consumer", null);
-        Status.SetDeadLetterProblem("the dead-letter channel closed");
+        Assert.Equal((true, true), await RefreshAsync());
+        _deadLetters.ProbeFailure = new TimeoutException("no confirm");
         Assert.Equal((true, false), await RefreshAsync());
-        Status.SetDeadLetterProblem(null);
+        _deadLetters.ProbeFailure = null;
         Assert.Equal((true, true), await RefreshAsync());
     }
 

@@ -15,13 +15,14 @@ public sealed class SamplePublisher : IAsyncDisposable
     private SamplePublisher(IConnection connection, IChannel channel, string queue) =>
         (_connection, _channel, _queue) = (connection, channel, queue);
 
-    public static async Task<SamplePublisher> ConnectAsync(string connectionString, string queue, CancellationToken ct)
+    /// <param name="topology">The queue and its type, as the worker that consumes it is configured.</param>
+    public static async Task<SamplePublisher> ConnectAsync(string connectionString, MessagingOptions topology, CancellationToken ct)
     {
         var connection = await new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync(ct);
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
         // The same topology the worker declares, so messages published before it starts wait in the queue.
-        await new QueueTopology(Options.Create(new MessagingOptions { Queue = queue })).DeclareAsync(channel, ct);
-        return new SamplePublisher(connection, channel, queue);
+        await new QueueTopology(Options.Create(topology)).DeclareAsync(channel, ct);
+        return new SamplePublisher(connection, channel, topology.Queue);
     }
 
     /// <summary>Publishes every body, confirmed by the broker; <paramref name="ratePerSecond"/> 0 means as fast as it goes.</summary>

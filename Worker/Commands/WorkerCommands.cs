@@ -5,7 +5,7 @@ namespace Worker.Commands;
 
 /// <summary>
 /// Command-line verbs beside serving. <c>publish</c> sends sample messages for people and benchmarks:
-/// <c>Worker publish --count 1000 [--rate 200] [--duplicates 0.1] [--malformed 0.05] [--queue work] [--connection amqp://...]</c>.
+/// <c>Worker publish --count 1000 [--rate 200] [--duplicates 0.1] [--malformed 0.05] [--queue work] [--queue-type quorum] [--connection amqp://...]</c>.
 /// </summary>
 public static class WorkerCommands
 {
@@ -18,7 +18,7 @@ public static class WorkerCommands
         double rate;
         try
         {
-            options = ParseOptions(args, ["count", "rate", "duplicates", "malformed", "queue", "connection", "seed"]);
+            options = ParseOptions(args, ["count", "rate", "duplicates", "malformed", "queue", "queue-type", "connection", "seed"]);
             plan = new PublishPlan(
                 Count: Number(options, "count", 1, int.MaxValue, required: true),
                 DuplicateShare: Share(options, "duplicates"),
@@ -47,14 +47,15 @@ public static class WorkerCommands
         var (bodies, ids, malformed) = SampleMessages.Build(plan);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        await using var publisher = await SamplePublisher.ConnectAsync(connection, options.GetValueOrDefault("queue") ?? new MessagingOptions().Queue, cancel.Token);
+        var topology = new MessagingOptions { Queue = options.GetValueOrDefault("queue") ?? new MessagingOptions().Queue, QueueType = options.GetValueOrDefault("queue-type") ?? new MessagingOptions().QueueType };
+        await using var publisher = await SamplePublisher.ConnectAsync(connection, topology, cancel.Token);
         await publisher.PublishAsync(bodies, rate, cancel.Token);
         Console.WriteLine($"published {bodies.Count} messages: {ids.Count} distinct ids, {bodies.Count - ids.Count - malformed} duplicates, {malformed} malformed");
         return 0;
     }
 
     private const string Usage =
-        "usage: Worker publish --count N [--rate PER_SECOND] [--duplicates SHARE] [--malformed SHARE] [--queue NAME] [--connection AMQP_URI] [--seed N]";
+        "usage: Worker publish --count N [--rate PER_SECOND] [--duplicates SHARE] [--malformed SHARE] [--queue NAME] [--queue-type quorum|classic] [--connection AMQP_URI] [--seed N]";
 
     private static Dictionary<string, string> ParseOptions(string[] args, string[] known)
     {

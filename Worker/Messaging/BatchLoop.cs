@@ -84,6 +84,14 @@ public sealed partial class BatchLoop(
         // Tags mean something on their own channel only; after a channel was replaced a batch can hold both.
         foreach (var sameChannel in batch.GroupBy(d => d.Channel))
         {
+            if (!sameChannel.Key.IsOpen)
+            {
+                // Closed (by the broker, or with its connection): it has requeued these already, and an ack on a
+                // closed channel can wait for a recovery that will not bring this channel back.
+                LogAckLost(logger, null, sameChannel.Count());
+                continue;
+            }
+
             try
             {
                 // Bounded like every broker call: an ack must not wait forever on a connection the broker blocks.
@@ -123,5 +131,5 @@ public sealed partial class BatchLoop(
     private static partial void LogDeadLetteredDelivery(ILogger logger, ulong tag, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ack {Count} finished messages; they will be redelivered and deduplicated")]
-    private static partial void LogAckLost(ILogger logger, Exception exception, int count);
+    private static partial void LogAckLost(ILogger logger, Exception? exception, int count);
 }

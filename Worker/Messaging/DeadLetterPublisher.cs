@@ -8,6 +8,16 @@ namespace Worker.Messaging;
 /// <summary>Where messages go that the worker will not store, each with its reason.</summary>
 public interface IDeadLetterPublisher
 {
+    /// <summary>Opens the connection and channel ahead of the first dead letter, so that their problems show early.</summary>
+    Task OpenAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Publishes a message that routes nowhere and waits for its confirm. RabbitMQ tells a connection of a memory or
+    /// disk alarm (connection.blocked) only when it publishes during one, so readiness learns of an alarm this way
+    /// rather than from the first dead letter that waits for it.
+    /// </summary>
+    Task ProbeAsync(CancellationToken ct);
+
     /// <summary>Returns once the dead letter is safe with the broker; throws otherwise.</summary>
     Task PublishAsync(ReadOnlyMemory<byte> body, string reason, CancellationToken ct);
 }
@@ -23,9 +33,30 @@ public sealed partial class DeadLetterPublisher(
     : IDeadLetterPublisher, IAsyncDisposable
 {
     private const string ConnectionName = "dead letters";
+    private const string ProbeRoutingKey = "worker.dead-letters.probe";
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private IChannel? _channel;
+
+    public async Task OpenAsync(CancellationToken ct) => await ChannelAsync(ct);
+
+    public async Task ProbeAsync(CancellationToken ct)
+    {
+        var channel = await ChannelAsync(ct);
+        try
+        {
+            // Routed nowhere and not mandatory: the broker drops it and confirms it.
+            await channel.BasicPublishAsync("", ProbeRoutingKey, mandatory: false, ReadOnlyMemory<byte>.Empty, ct);
+            status.SetDeadLetterProblem(null);
+        }
+        catch
+        {
+            // Whatever went wrong, the next probe or dead letter starts from a fresh channel: one recovered with its
+            // connection can keep waiting for confirms that never come.
+            await ForgetChannelAsync(channel);
+            throw;
+        }
+    }
 
     public async Task PublishAsync(ReadOnlyMemory<byte> body, string reason, CancellationToken ct)
     {
@@ -42,6 +73,7 @@ public sealed partial class DeadLetterPublisher(
         try
         {
             await channel.BasicPublishAsync(options.Value.DeadLetterExchange, routingKey: "", mandatory: true, properties, body, ct);
+            status.SetDeadLetterProblem(null);
         }
         catch (PublishException ex) when (ex.IsReturn)
         {
@@ -50,9 +82,9 @@ public sealed partial class DeadLetterPublisher(
             await ForgetChannelAsync(channel);
             throw;
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException)
+        catch (Exception ex)
         {
-            status.SetDeadLetterProblem($"the dead-letter channel closed: {ex.Message}");
+            status.SetDeadLetterProblem($"publishing a dead letter failed: {ex.Message}");
             await ForgetChannelAsync(channel);
             throw;
         }
@@ -60,6 +92,7 @@ public sealed partial class DeadLetterPublisher(
 
     private async ValueTask<IChannel> ChannelAsync(CancellationToken ct)
     {
+        // The client recovers this channel with its connection; a problem seen meanwhile clears on the next confirm.
         if (_channel is { IsOpen: true } open)
         {
             return open;

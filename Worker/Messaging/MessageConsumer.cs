@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 using Worker.Storage;
 
 namespace Worker.Messaging;
@@ -16,19 +17,21 @@ public sealed partial class MessageConsumer(
     IServiceProvider services,
     SchemaMigrator migrator,
     QueueTopology topology,
-    InFlightWindow window,
     DeliveryReceiver receiver,
     BatchLoop batches,
+    IDeadLetterPublisher deadLetters,
+    ShutdownDrain drain,
     PipelineStatus status,
     TimeProvider time,
     IOptions<MessagingOptions> options,
     ILogger<MessageConsumer> logger) : BackgroundService, IHostedLifecycleService
 {
     private static readonly TimeSpan PauseBeforeConsumingAgain = TimeSpan.FromSeconds(1);
+    private const ushort AccessRefused = 403;
+    private const ushort PreconditionFailed = 406;
     private readonly MessagingOptions _options = options.Value;
     private readonly CancellationTokenSource _stopConsuming = new();
     private readonly CancellationTokenSource _drainDeadline = new();
-    private ResiliencePipeline? _start;
     private IConnection? _connection;
     private IChannel? _channel;
     private string? _consumerTag;
@@ -37,18 +40,18 @@ public sealed partial class MessageConsumer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var stop = _stopConsuming.Token;
-        _start = Backoff.Forever(time, _ => true, (ex, attempt, delay) =>
+        var start = Backoff.Forever(time, _ => true, (ex, attempt, delay) =>
         {
             status.RecordError("consuming", ex!);
             LogStartRetry(logger, ex, attempt, delay.TotalSeconds);
         });
         try
         {
-            await _start.ExecuteAsync(async ct => { await migrator.MigrateAsync(ct); status.MarkMigrated(); }, stop);
+            await start.ExecuteAsync(async ct => { await migrator.MigrateAsync(ct); status.MarkMigrated(); }, stop);
             _loop = RunBatchesAsync();
             while (!stop.IsCancellationRequested)
             {
-                var lost = await _start.ExecuteAsync(ConsumeAsync, stop);
+                var lost = await start.ExecuteAsync(ConsumeAsync, stop);
                 var reason = await lost.WaitAsync(stop);
                 status.MarkConsumerGone(reason);
                 LogConsumerLost(logger, reason);
@@ -96,15 +99,15 @@ public sealed partial class MessageConsumer(
             await _channel.BasicQosAsync(0, _options.Prefetch, global: false, ct);
         }
 
-        await topology.DeclareAsync(_channel, ct);
-        status.MarkTopologyDeclared();
+        await deadLetters.OpenAsync(ct);
+        await DeclareAsync(_channel, ct);
 
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(_channel);
         consumer.ReceivedAsync += receiver.OnReceivedAsync;
         // Also raised when the client registers the consumer again after recovering the connection.
         consumer.RegisteredAsync += (_, _) => { status.MarkConsuming(); return Task.CompletedTask; };
-        consumer.UnregisteredAsync += (_, _) => { lost.TrySetResult("the broker cancelled the consumer (its queue was deleted?)"); return Task.CompletedTask; };
+        consumer.UnregisteredAsync += (_, _) => { lost.TrySetResult("the broker cancelled the consumer (its queue was deleted, or its leader stopped)"); return Task.CompletedTask; };
         consumer.ShutdownAsync += (_, e) =>
         {
             // With the connection down the client recovers channel and consumer; on a live connection it does not.
@@ -117,8 +120,31 @@ public sealed partial class MessageConsumer(
         };
         _consumerTag = await _channel.BasicConsumeAsync(_options.Queue, autoAck: false, consumer, ct);
         status.MarkConsuming();
-        LogConsuming(logger, _options.Queue, _options.Prefetch, _options.BatchSize);
+        LogConsuming(logger, _options.Queue, _options.QueueType, _options.Prefetch, _options.BatchSize);
         return lost.Task;
+    }
+
+    private async Task DeclareAsync(IChannel channel, CancellationToken ct)
+    {
+        try
+        {
+            await topology.DeclareAsync(channel, ct);
+            status.MarkTopologyDeclared();
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode is PreconditionFailed or AccessRefused)
+        {
+            // The broker refuses what the worker declares, say a classic queue where a quorum one is declared. It is
+            // retried with backoff (someone may fix the broker), and never counts against liveness: a restart would
+            // meet the same refusal.
+            var reason = $"the broker refuses the topology: {ex.ShutdownReason!.ReplyText}";
+            if (status.ConsumerProblem != reason)
+            {
+                LogTopologyRefused(logger, reason);
+            }
+
+            status.MarkConsumerGone(reason, restartHelps: false);
+            throw;
+        }
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
@@ -126,36 +152,14 @@ public sealed partial class MessageConsumer(
         await _stopConsuming.CancelAsync();
         await receiver.StopAsync();
         status.MarkStopped();
-        try
-        {
-            if (_channel is { IsOpen: true } && _consumerTag is not null)
-            {
-                await _channel.BasicCancelAsync(_consumerTag, cancellationToken: cancellationToken).WaitAsync(_options.DrainTimeout, time, cancellationToken);
-            }
-        }
-        catch (Exception ex)
-        {
-            LogCancelFailed(logger, ex);
-        }
-        finally
-        {
-            // In a finally: the drain and its bound hold whatever the cancel did.
-            await DrainAsync();
-        }
+        await drain.RunAsync(CancelConsumerAsync, _loop, _drainDeadline, _options.DrainTimeout);
     }
 
-    private async Task DrainAsync()
+    private async Task CancelConsumerAsync(CancellationToken ct)
     {
-        window.Close();
-        _drainDeadline.CancelAfter(_options.DrainTimeout);
-        try
+        if (_channel is { IsOpen: true } channel && _consumerTag is not null)
         {
-            await _loop;
-            LogDrained(logger);
-        }
-        catch (OperationCanceledException)
-        {
-            LogDrainTimedOut(logger, _options.DrainTimeout);
+            await channel.BasicCancelAsync(_consumerTag, cancellationToken: ct);
         }
     }
 
@@ -180,24 +184,18 @@ public sealed partial class MessageConsumer(
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with prefetch {Prefetch} and batches of up to {BatchSize}")]
-    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch, int batchSize);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} ({QueueType}) with prefetch {Prefetch} and batches of up to {BatchSize}")]
+    private static partial void LogConsuming(ILogger logger, string queue, string queueType, ushort prefetch, int batchSize);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming failed (attempt {Attempt}); retrying in {Delay:0.0} s")]
     private static partial void LogStartRetry(ILogger logger, Exception? exception, int attempt, double delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot consume: {Reason}. Set Messaging:QueueType to the existing queue's type, or migrate it (README: Moving to a quorum queue)")]
+    private static partial void LogTopologyRefused(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The consumer is gone: {Reason}; consuming again")]
     private static partial void LogConsumerLost(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The batch loop failed; liveness now fails so that the worker is restarted")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cancelling the consumer failed; draining anyway")]
-    private static partial void LogCancelFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Drained: every in-flight message finished and was acked")]
-    private static partial void LogDrained(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The drain did not finish within {Budget}; unacked messages go back to the queue")]
-    private static partial void LogDrainTimedOut(ILogger logger, TimeSpan budget);
 }

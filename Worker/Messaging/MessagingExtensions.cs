@@ -28,6 +28,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<BatchProcessor>();
         builder.Services.AddSingleton<BatchAttempts>();
         builder.Services.AddSingleton<BatchLoop>();
+        builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService<MessageConsumer>();
         return builder;
     }

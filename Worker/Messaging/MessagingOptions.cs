@@ -11,6 +11,18 @@ public sealed class MessagingOptions
     public string Queue { get; set; } = "work";
 
     /// <summary>
+    /// <c>quorum</c> (the default): the broker counts deliveries and dead-letters a message delivered more than
+    /// <see cref="DeliveryLimit"/> times, so a message that kills the process cannot crash every replica in turn.
+    /// <c>classic</c>: for a deployment whose queue already exists as a classic one (see README).
+    /// </summary>
+    [Required, RegularExpression("^(quorum|classic)$", ErrorMessage = "Messaging:QueueType must be quorum or classic.")]
+    public string QueueType { get; set; } = "quorum";
+
+    /// <summary>Deliveries of one message before a quorum queue dead-letters it (x-delivery-limit).</summary>
+    [Range(1, 1000, ErrorMessage = "Messaging:DeliveryLimit must be 1-1000.")]
+    public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>
     /// Unacked messages the broker may send ahead: the window that batches are cut from. RabbitMQ counts it in
     /// messages only, and the client holds what it was sent, so Prefetch × MaxBodyBytes is what the process may hold
     /// (16 MiB by default); bench P6 measures it.

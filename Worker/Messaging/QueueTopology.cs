@@ -12,10 +12,13 @@ public sealed class QueueTopology(IOptions<MessagingOptions> options)
     {
         var o = options.Value;
         await DeclareDeadLetterAsync(channel, ct);
-        // Anything rejected by another consumer lands in the dead-letter queue too, instead of vanishing.
-        await channel.QueueDeclareAsync(o.Queue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-dead-letter-exchange"] = o.DeadLetterExchange }, cancellationToken: ct);
+        await channel.QueueDeclareAsync(o.Queue, durable: true, exclusive: false, autoDelete: false, arguments: WorkQueueArguments(o), cancellationToken: ct);
     }
+
+    // Anything rejected by another consumer, or delivered too often, lands in the dead-letter queue instead of vanishing.
+    private static Dictionary<string, object?> WorkQueueArguments(MessagingOptions o) => o.QueueType == "quorum"
+        ? new() { ["x-dead-letter-exchange"] = o.DeadLetterExchange, ["x-queue-type"] = "quorum", ["x-delivery-limit"] = o.DeliveryLimit }
+        : new() { ["x-dead-letter-exchange"] = o.DeadLetterExchange };
 
     public async Task DeclareDeadLetterAsync(IChannel channel, CancellationToken ct)
     {

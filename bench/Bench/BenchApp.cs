@@ -32,9 +32,31 @@ public sealed class BenchApp : IAsyncDisposable
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
         var bench = new BenchApp();
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--BackingServices:Mode=auto"], cancellation.Token);
+        // Three workers for R4; all but the first are stopped while the other scenarios run.
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--BackingServices:Mode=auto", $"--Worker:Replicas={Workers.Length}"], cancellation.Token);
         // Environment callbacks run at every start, so a restarted worker picks up the current setting.
-        builder.CreateResourceBuilder<ProjectResource>("worker").WithEnvironment(context =>
+        foreach (var worker in Workers)
+        {
+            Configure(builder.CreateResourceBuilder<ProjectResource>(worker), bench);
+        }
+
+        bench._app = await builder.BuildAsync(cancellation.Token);
+        await bench.App.StartAsync(cancellation.Token);
+        await bench.App.ResourceNotifications.WaitForResourceHealthyAsync("worker", cancellation.Token);
+        foreach (var extra in Workers[1..])
+        {
+            await bench.CommandAsync(extra, "resource-stop");
+        }
+
+        return bench;
+    }
+
+    /// <summary>The workers the AppHost runs for the bench; only the first is running unless R4 starts the others.</summary>
+    public static string[] Workers { get; } = ["worker", "worker-2", "worker-3"];
+
+    private static void Configure(IResourceBuilder<ProjectResource> worker, BenchApp bench) =>
+        worker.WithEnvironment(context =>
         {
             foreach (var (key, value) in bench.WorkerSettings)
             {
@@ -47,11 +69,6 @@ public sealed class BenchApp : IAsyncDisposable
                 context.EnvironmentVariables["OTEL_TRACES_SAMPLER_ARG"] = ratio.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
         });
-        bench._app = await builder.BuildAsync(cancellation.Token);
-        await bench.App.StartAsync(cancellation.Token);
-        await bench.App.ResourceNotifications.WaitForResourceHealthyAsync("worker", cancellation.Token);
-        return bench;
-    }
 
     /// <summary>
     /// A probe at the worker's own port. Aspire's orchestrator proxies the published port; measuring behind that proxy
@@ -94,11 +111,20 @@ public sealed class BenchApp : IAsyncDisposable
     }
 
     /// <summary>The worker's own process: Aspire reports the pid of `dotnet run`, whose child it is.</summary>
-    public int WorkerProcessId()
+    public int WorkerProcessId(string worker = "worker")
     {
-        var parent = ResourceProcessId("worker");
+        var parent = ResourceProcessId(worker);
         return ProcessTree.Descendants(parent).FirstOrDefault(pid => ProcessTree.Name(pid) == "Worker", parent);
     }
+
+    /// <summary>The process of a resource that runs now, or null (stopped, or a container).</summary>
+    public int? TryResourceProcessId(string resource) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
+        && state.Snapshot.State?.Text == KnownResourceStates.Running
+        && state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value is { } pid
+        && Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture) is > 1 and var id
+            ? id
+            : null;
 
     /// <summary>The process Aspire started for a resource (for a local server, the runuser or sh that runs it).</summary>
     public int ResourceProcessId(string resource)

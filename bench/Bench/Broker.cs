@@ -18,7 +18,7 @@ public sealed class Broker(string connectionString)
     /// on a new connection, so some messages may reach the queue twice, as with any at-least-once publisher.
     /// Returns how many messages were published again after such a failure.
     /// </summary>
-    public async Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct, string? queue = null)
+    public async Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct, MessagingOptions? topology = null)
     {
         var republished = 0;
         SamplePublisher? publisher = null;
@@ -30,7 +30,7 @@ public sealed class Broker(string connectionString)
                 {
                     try
                     {
-                        publisher ??= await SamplePublisher.ConnectAsync(connectionString, queue ?? Messaging.Queue, ct);
+                        publisher ??= await SamplePublisher.ConnectAsync(connectionString, topology ?? Messaging, ct);
                         await publisher.PublishAsync(chunk, ratePerSecond, ct);
                         break;
                     }

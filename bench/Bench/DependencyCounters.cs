@@ -50,25 +50,10 @@ public sealed class DependencyCounters(string redisConnectionString, string post
     /// </summary>
     public async Task<double> BrokerChannelsAsync()
     {
-        var beam = ProcessTree.Descendants(brokerProcessId()).FirstOrDefault(pid => ProcessTree.Name(pid) == "beam.smp");
-        if (beam == 0 || !File.Exists(RabbitMQCtl))
-        {
-            return double.NaN;
-        }
-
-        var environment = ProcessTree.Environment(beam);
-        var start = new ProcessStartInfo(RabbitMQCtl, ["-q", "-n", environment["RABBITMQ_NODENAME"], "list_channels", "pid"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["HOME"] = environment["HOME"], ["ERL_EPMD_PORT"] = environment["ERL_EPMD_PORT"] },
-        };
-        using var ctl = Process.Start(start)!;
-        var output = await ctl.StandardOutput.ReadToEndAsync();
-        await ctl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        return ctl.ExitCode == 0
-            ? output.Split('\n').Count(line => line.StartsWith('<'))
-            : throw new InvalidOperationException($"rabbitmqctl list_channels failed: {await ctl.StandardError.ReadToEndAsync()}");
+        var beam = LocalBroker.BeamProcess(brokerProcessId());
+        return beam == 0
+            ? double.NaN
+            : (await LocalBroker.CtlAsync(beam, "list_channels", "pid")).Split('\n').Count(line => line.StartsWith('<'));
     }
 
     public async ValueTask DisposeAsync()
@@ -78,8 +63,6 @@ public sealed class DependencyCounters(string redisConnectionString, string post
             await _redis.DisposeAsync();
         }
     }
-
-    private const string RabbitMQCtl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
 
     private async Task<long> RedisCallsAsync()
     {

@@ -13,12 +13,30 @@ public sealed class Drain(BenchApp app, Broker broker, Store store)
     private static readonly TimeSpan DrainWithin = TimeSpan.FromMinutes(10);
     private static readonly ushort Prefetch = new MessagingOptions().Prefetch; // the worker's default
 
-    /// <summary>The worker's drain rate (messages/s, first row to last) and its peak RSS in MB.</summary>
-    public async Task<(double Rate, double PeakRssMb)> WorkerAsync(int count)
+    /// <summary>
+    /// The worker's drain rate (messages/s, first row to last) and its peak RSS in MB. With <paramref name="queueType"/>
+    /// the worker consumes a queue of that type of its own (the work queue's type cannot change once declared).
+    /// </summary>
+    public async Task<(double Rate, double PeakRssMb)> WorkerAsync(int count, string? queueType = null)
     {
         var prefix = $"bench{Guid.NewGuid():N}";
         var bodies = Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList();
-        await app.WhileWorkerStoppedAsync(() => PublishAsync(bodies));
+        var topology = Topology(queueType);
+        if (queueType is not null)
+        {
+            app.WorkerSettings["Messaging__Queue"] = topology.Queue;
+            app.WorkerSettings["Messaging__QueueType"] = topology.QueueType;
+        }
+
+        try
+        {
+            await app.WhileWorkerStoppedAsync(() => PublishAsync(bodies, topology));
+        }
+        finally
+        {
+            app.WorkerSettings.Remove("Messaging__Queue");
+            app.WorkerSettings.Remove("Messaging__QueueType");
+        }
 
         if (await store.WaitForRowsAsync(prefix, count, DrainWithin) < count)
         {
@@ -29,10 +47,11 @@ public sealed class Drain(BenchApp app, Broker broker, Store store)
     }
 
     /// <summary>The baseline: auto-ack, same prefetch, nothing done per message; first delivery to last.</summary>
-    public async Task<double> NoOpConsumerAsync(int count)
+    public async Task<double> NoOpConsumerAsync(int count, string? queueType = null)
     {
         var queue = $"bench-noop-{Guid.NewGuid():N}";
-        await PublishAsync(Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"noop-{i}")).ToList(), queue);
+        await PublishAsync(Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"noop-{i}")).ToList(),
+            new MessagingOptions { Queue = queue, QueueType = queueType ?? new MessagingOptions().QueueType });
 
         var factory = new ConnectionFactory { Uri = new Uri(broker.ConnectionString) };
         await using var connection = await factory.CreateConnectionAsync();
@@ -64,9 +83,12 @@ public sealed class Drain(BenchApp app, Broker broker, Store store)
         return count / Stopwatch.GetElapsedTime(first, last).TotalSeconds;
     }
 
-    private async Task PublishAsync(IReadOnlyList<byte[]> bodies, string? queue = null)
+    private static MessagingOptions Topology(string? queueType) =>
+        queueType is null ? new MessagingOptions() : new MessagingOptions { Queue = $"work-{queueType}", QueueType = queueType };
+
+    private async Task PublishAsync(IReadOnlyList<byte[]> bodies, MessagingOptions topology)
     {
         using var within = new CancellationTokenSource(DrainWithin);
-        await broker.PublishAsync(bodies, 0, within.Token, queue);
+        await broker.PublishAsync(bodies, 0, within.Token, topology);
     }
 }

@@ -79,11 +79,15 @@ await using (var app = await BenchApp.StartAsync())
         app.TraceSampleRatio = DeployedTraceSampleRatio;
         var (sampledRate, sampledRss) = await drain.WorkerAsync(messages);
         app.TraceSampleRatio = null;
+        var noOpClassic = await drain.NoOpConsumerAsync(messages, "classic");
+        var (classicRate, _) = await drain.WorkerAsync(messages, "classic");
         Report([
             new("P4", $"drain rate of {messages:N0} queued messages, stored and deduplicated", rate, "msg/s", noOp, "no-op consumer, auto-ack, same prefetch", "≥ 0.5×", rate >= 0.5 * noOp),
             new("P4", "worker peak RSS (VmHWM) after the drain, every message traced (Aspire's development default)", rss, "MB", null, "—", "≤ 200 MB", rss <= 200),
             new("P4", $"drain rate, {DeployedTraceSampleRatio:P0} of traces sampled (as deploy/kubernetes sets)", sampledRate, "msg/s", noOp, "no-op consumer, auto-ack, same prefetch", "≥ 0.5×", sampledRate >= 0.5 * noOp),
             new("P4", $"worker peak RSS (VmHWM) after the drain, {DeployedTraceSampleRatio:P0} of traces sampled", sampledRss, "MB", null, "—", "≤ 200 MB", sampledRss <= 200),
+            new("P4", "drain rate with a classic queue instead of the quorum one", classicRate, "msg/s", noOpClassic, "no-op consumer on a classic queue", "≥ 0.5×", classicRate >= 0.5 * noOpClassic),
+            new("P4", "cost of the quorum queue: its drain rate against the classic queue's", rate, "msg/s", classicRate, "classic queue", "record", null),
         ]);
     }
 
@@ -97,6 +101,11 @@ await using (var app = await BenchApp.StartAsync())
     if (Runs("R3"))
     {
         Report(await flood.MeasureAsync("R3", messages, PoisonFlood.Mix(messages / 100, oversized: true), rate));
+    }
+
+    if (Runs("R4"))
+    {
+        Report(await new Replicas(app, broker, store).MeasureAsync(messages));
     }
 
     if (Runs("P6"))

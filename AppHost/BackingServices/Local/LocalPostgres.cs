@@ -18,16 +18,23 @@ public sealed class LocalPostgresResource(string name, string command, string wo
         $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={UserName};Password={PasswordParameter}");
 }
 
-/// <summary>A database on a <see cref="LocalPostgresResource"/>, created once the server answers.</summary>
-public sealed class LocalPostgresDatabaseResource(string name, string databaseName, LocalPostgresResource parent)
+/// <summary>
+/// A database on a <see cref="LocalPostgresResource"/>, created once the server answers, with a login role that owns
+/// it and is not a superuser: what connects through this connection string can use its database and nothing else.
+/// </summary>
+public sealed class LocalPostgresDatabaseResource(string name, string databaseName, LocalPostgresResource parent, string owner, ParameterResource ownerPassword)
     : Resource(name), IResourceWithParent<LocalPostgresResource>, IResourceWithConnectionString
 {
     public LocalPostgresResource Parent { get; } = parent;
 
     public string DatabaseName { get; } = databaseName;
 
-    public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"{Parent};Database={DatabaseName}");
+    public string Owner { get; } = owner;
+
+    public ParameterResource OwnerPassword { get; } = ownerPassword;
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host={Parent.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={Parent.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={Owner};Password={OwnerPassword};Database={DatabaseName}");
 }
 
 public static class LocalPostgresExtensions
@@ -41,12 +48,12 @@ public static class LocalPostgresExtensions
         "trap 'kill -INT \"$server\"' TERM INT; \"$0\" \"$@\" & server=$!; wait \"$server\"; trap - TERM INT; wait \"$server\"";
 
     public static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(
-        this IDistributedApplicationBuilder builder, string name, ParameterResource password, RunDirectory run)
+        this IDistributedApplicationBuilder builder, string name, ParameterResource password)
     {
         var bin = LocalServerBinaries.Require(LocalServerBinaries.PostgresBinDirectory, "PostgreSQL");
         var postgresBinary = Path.Combine(bin, "postgres");
         var user = ServiceUser.For("postgres");
-        var home = run.For(name, user);
+        var home = RunDirectory.Of(builder).ServerDirectory(name, user);
         var dataDirectory = Path.Combine(home, "data");
         var postgres = new LocalPostgresResource(name, user.Command(Shell), home, password);
 
@@ -92,25 +99,16 @@ public static class LocalPostgresExtensions
     }
 
     public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(
-        this IResourceBuilder<LocalPostgresResource> server, string name, string? databaseName = null)
+        this IResourceBuilder<LocalPostgresResource> server, string name, string owner, ParameterResource ownerPassword, string? databaseName = null)
     {
         var builder = server.ApplicationBuilder;
-        var database = new LocalPostgresDatabaseResource(name, databaseName ?? name, server.Resource);
+        var database = new LocalPostgresDatabaseResource(name, databaseName ?? name, server.Resource, owner, ownerPassword);
 
         builder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, async (_, ct) =>
         {
             await using var connection = new NpgsqlConnection(await server.Resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
             await connection.OpenAsync(ct).ConfigureAwait(false);
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
-            {
-                Parameters = { new() { Value = database.DatabaseName } },
-            };
-            if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
-            {
-                var quoted = new NpgsqlCommandBuilder().QuoteIdentifier(database.DatabaseName);
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
-                await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
+            await CreateOwnerAndDatabaseAsync(connection, database, await ownerPassword.GetValueAsync(ct).ConfigureAwait(false) ?? "", ct).ConfigureAwait(false);
         });
 
         var healthCheckKey = $"{name}_check";
@@ -129,6 +127,27 @@ public static class LocalPostgresExtensions
             .WithInitialState(new CustomResourceSnapshot { ResourceType = "PostgresDatabase", Properties = [], State = KnownResourceStates.NotStarted })
             .WithHealthCheck(healthCheckKey)
             .ExcludeFromManifest();
+    }
+
+    private static async Task CreateOwnerAndDatabaseAsync(NpgsqlConnection connection, LocalPostgresDatabaseResource database, string password, CancellationToken ct)
+    {
+        var quote = new NpgsqlCommandBuilder();
+        var role = quote.QuoteIdentifier(database.Owner);
+        // DDL takes no parameters; the password is a literal, its quotes doubled (ProcessBackingServices refuses others).
+        var literal = $"'{password.Replace("'", "''", StringComparison.Ordinal)}'";
+        await using (var exists = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", connection) { Parameters = { new() { Value = database.Owner } } })
+        {
+            var verb = await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null ? "CREATE" : "ALTER";
+            await using var upsert = new NpgsqlCommand($"{verb} ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {literal}", connection);
+            await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        await using var dbExists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database.DatabaseName } } };
+        if (await dbExists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {quote.QuoteIdentifier(database.DatabaseName)} OWNER {role}", connection);
+            await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
     }
 
     private static async Task FollowServerAsync(

@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 
@@ -31,24 +32,28 @@ public sealed class LocalEpmdResource(string name, string command, string workin
 public static class LocalRabbitMQExtensions
 {
     public static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQ(
-        this IDistributedApplicationBuilder builder, string name, ParameterResource userName, ParameterResource password, RunDirectory run)
+        this IDistributedApplicationBuilder builder, string name, ParameterResource userName, ParameterResource password)
     {
         var binary = LocalServerBinaries.Require(LocalServerBinaries.RabbitMQServer, "rabbitmq-server");
         var user = ServiceUser.For("rabbitmq");
-        var home = run.For(name, user);
+        var home = RunDirectory.Of(builder).ServerDirectory(name, user);
         var configFile = Path.Combine(home, "rabbitmq.conf");
         var rabbitmq = new LocalRabbitMQResource(name, user.Command(binary), home, userName, password);
         var epmd = builder.AddLocalEpmd($"{name}-epmd", home).WithParentRelationship(rabbitmq);
 
+        var consumerTimeout = builder.Configuration.GetValue<TimeSpan?>(ConsumerTimeoutKey);
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(rabbitmq, async (_, ct) =>
         {
             await LocalConfigFile.WriteAsync(configFile, user,
             [
                 $"default_user = {await userName.GetValueAsync(ct).ConfigureAwait(false)}",
                 $"default_pass = {await password.GetValueAsync(ct).ConfigureAwait(false)}",
+                // The worker's user may use the vhost, not administer the broker.
+                "default_user_tags.administrator = false",
                 "loopback_users = none",
             ], ct).ConfigureAwait(false);
             await LocalConfigFile.WriteAsync(Path.Combine(home, "enabled_plugins"), user, ["[]."], ct).ConfigureAwait(false);
+            await LocalConfigFile.WriteAsync(Path.Combine(home, "advanced.config"), user, [AdvancedConfig(consumerTimeout)], ct).ConfigureAwait(false);
         });
 
         var healthCheckKey = $"{name}_check";
@@ -72,6 +77,8 @@ public static class LocalRabbitMQExtensions
             .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(home, "mnesia"))
             .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(home, "log"))
             .WithEnvironment("RABBITMQ_LOGS", "-")
+            // The Erlang distribution (rabbitmqctl's way in) listens on loopback only, as the AMQP port does.
+            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}")
             .WithEnvironment("ERL_EPMD_PORT", epmd.Resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort))
             .WithEnvironment("RABBITMQ_DIST_PORT", new EndpointReference(rabbitmq, "dist").Property(EndpointProperty.TargetPort))
             .WithEndpoint(name: "dist", scheme: "tcp", isProxied: false)
@@ -80,6 +87,17 @@ public static class LocalRabbitMQExtensions
             .WaitFor(epmd)
             .ExcludeFromManifest();
     }
+
+    /// <summary>
+    /// <c>BackingServices:RabbitMQ:ConsumerTimeout</c>: how long the local broker lets a delivery stay unacked before it
+    /// closes the channel (RabbitMQ's consumer_timeout, 30 minutes by default). Checked every second when set.
+    /// </summary>
+    public const string ConsumerTimeoutKey = "BackingServices:RabbitMQ:ConsumerTimeout";
+
+    private static string AdvancedConfig(TimeSpan? consumerTimeout) => consumerTimeout is { } timeout
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"[{{rabbit, [{{consumer_timeout, {(long)timeout.TotalMilliseconds}}}, {{channel_tick_interval, 1000}}]}}].")
+        : "[].";
 
     // Unique per run, so two AppHosts on one machine never share an Erlang node.
     private static string NodeName(string name) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}-{Environment.ProcessId}@localhost");

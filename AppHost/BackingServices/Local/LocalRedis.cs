@@ -18,11 +18,11 @@ public sealed class LocalRedisResource(string name, string command, string worki
 public static class LocalRedisExtensions
 {
     public static IResourceBuilder<LocalRedisResource> AddLocalRedis(
-        this IDistributedApplicationBuilder builder, string name, ParameterResource password, RunDirectory run)
+        this IDistributedApplicationBuilder builder, string name, ParameterResource password)
     {
         var binary = LocalServerBinaries.Require(LocalServerBinaries.RedisServer, "redis-server");
         var user = ServiceUser.For("redis");
-        var dataDirectory = run.For(name, user);
+        var dataDirectory = RunDirectory.Of(builder).ServerDirectory(name, user);
         var configFile = Path.Combine(dataDirectory, "redis.conf");
         var redis = new LocalRedisResource(name, user.Command(binary), dataDirectory, password);
 

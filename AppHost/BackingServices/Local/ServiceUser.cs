@@ -13,8 +13,11 @@ public sealed class ServiceUser
     /// <summary>The system user to switch to, or null to run as the current user.</summary>
     public string? Name { get; }
 
+    /// <summary>Whether the servers run as their packages' users: when the AppHost runs as root.</summary>
+    public static bool SwitchesUser => Environment.UserName == "root";
+
     public static ServiceUser For(string systemUser) =>
-        new(Environment.UserName == "root" ? systemUser : null);
+        new(SwitchesUser ? systemUser : null);
 
     /// <summary>The command that starts <paramref name="binary"/> as this user.</summary>
     public string Command(string binary) => Name is null ? binary : "runuser";

@@ -54,6 +54,12 @@ public sealed class FakeDeadLetters : IDeadLetterPublisher
     /// <summary>Failures to throw, one per publish, before publishing works.</summary>
     public ConcurrentQueue<Exception> FailFirst { get; } = new();
 
+    public Task OpenAsync(CancellationToken ct) => Task.CompletedTask;
+
+    public Exception? ProbeFailure { get; set; }
+
+    public Task ProbeAsync(CancellationToken ct) => ProbeFailure is null ? Task.CompletedTask : Task.FromException(ProbeFailure);
+
     public Task PublishAsync(ReadOnlyMemory<byte> body, string reason, CancellationToken ct)
     {
         if (FailFirst.TryDequeue(out var failure))

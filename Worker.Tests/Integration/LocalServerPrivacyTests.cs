@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Aspire.Hosting.Testing;
+using Npgsql;
+using Worker.Tests.Support;
+
+namespace Worker.Tests.Integration;
+
+/// <summary>
+/// The local servers (processes mode) keep to their users: private directories and secret files, loopback-only
+/// listeners, and a worker that is not a superuser of the database or the broker.
+/// </summary>
+[Collection(nameof(AppCollection))]
+public sealed class LocalServerPrivacyTests(AppFixture fixture)
+{
+    [Fact]
+    public async Task The_run_directory_and_each_servers_directory_are_private_and_secrets_are_owner_only()
+    {
+        Assert.True(fixture.LocalServers, "This test reads the directories of servers that run as local processes.");
+        var config = ProcessTree.Environment(LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq")))["RABBITMQ_CONFIG_FILE"];
+        var run = Path.GetDirectoryName(Path.GetDirectoryName(config))!;
+
+        var (runOwner, runMode) = await StatAsync(run);
+        Assert.Equal(Environment.UserName, runOwner);
+        Assert.Contains(runMode, new[] { "700", "711" });
+        foreach (var (server, user) in new[] { ("rabbitmq", "rabbitmq"), ("redis", "redis"), ("postgres", "postgres") })
+        {
+            var (owner, mode) = await StatAsync(Path.Combine(run, server));
+            Assert.Equal(Environment.UserName == "root" ? user : Environment.UserName, owner);
+            Assert.Equal("700", mode);
+        }
+
+        foreach (var secret in new[] { Path.Combine(run, "rabbitmq", "rabbitmq.conf"), Path.Combine(run, "redis", "redis.conf") })
+        {
+            Assert.Equal("600", (await StatAsync(secret)).Mode);
+        }
+    }
+
+    [Fact]
+    public async Task The_broker_listens_on_loopback_only_its_erlang_distribution_included()
+    {
+        Assert.True(fixture.LocalServers, "This test reads the sockets of a broker that runs as a local process.");
+        var beam = LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq"));
+
+        var listeners = (await RunAsync("ss", "-Hltnp")).Split('\n').Where(line => line.Contains($"pid={beam},", StringComparison.Ordinal)).ToList();
+
+        Assert.True(listeners.Count >= 2, $"Expected the AMQP and distribution listeners of pid {beam}: {string.Join(" | ", listeners)}");
+        Assert.All(listeners, line => Assert.Contains("127.0.0.1:", line, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_worker_is_no_superuser_of_the_database_nor_an_administrator_of_the_broker()
+    {
+        Assert.True(fixture.LocalServers, "The containers keep Aspire's own defaults; this checks the local servers.");
+        await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("workerdb") + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user", connection);
+        Assert.False((bool)(await command.ExecuteScalarAsync())!);
+
+        var users = await LocalBroker.CtlAsync(LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq")), "list_users");
+        var worker = users.Split('\n').Single(line => line.StartsWith("worker", StringComparison.Ordinal));
+        Assert.Equal("worker\t[]", worker.Trim());
+    }
+
+    private static async Task<(string Owner, string Mode)> StatAsync(string path)
+    {
+        var output = (await RunAsync("stat", "-c", "%U %a", path)).Trim().Split(' ');
+        return (output[0], output[1]);
+    }
+
+    private static async Task<string> RunAsync(string command, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardOutput = true })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return output;
+    }
+}
