@@ -12,7 +12,7 @@ var database = backingServices.AddPostgresDatabase("postgres", "workerdb");
 foreach (var (name, probePort) in WorkerReplicas.All(builder))
 {
     builder.AddProject<Projects.Worker>(name)
-        .WithProbeEndpoint(probePort)
+        .WithProbes(probePort)
         .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
         .WithReference(rabbitmq).WaitFor(rabbitmq)
         .WithReference(redis).WaitFor(redis)

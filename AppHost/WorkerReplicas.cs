@@ -10,7 +10,7 @@ namespace AppHost;
 public static class WorkerReplicas
 {
     public const string ConfigurationKey = "Worker:Replicas";
-    public const int FirstProbePort = 8000;
+    public const int FirstProbePort = ServiceDefaults.Probes.ProbeDefaults.Port;
     private const int Max = 10;
 
     public static IEnumerable<(string Name, int ProbePort)> All(IDistributedApplicationBuilder builder)

@@ -8,17 +8,17 @@ public sealed class ProbeOptions
     public const string SectionName = "Probes";
 
     [Required, RegularExpression("^/.*", ErrorMessage = "Probes:AlivePath must start with '/'.")]
-    public string AlivePath { get; set; } = "/internal/alive";
+    public string AlivePath { get; set; } = ProbeDefaults.AlivePath;
 
     [Required, RegularExpression("^/.*", ErrorMessage = "Probes:ReadyPath must start with '/'.")]
-    public string ReadyPath { get; set; } = "/internal/ready";
+    public string ReadyPath { get; set; } = ProbeDefaults.ReadyPath;
 
     /// <summary>The page's contract: 204 with an empty body.</summary>
     [Range(200, 399, ErrorMessage = "Probes:HealthyStatusCode must be 200-399, which Kubernetes reads as success.")]
-    public int HealthyStatusCode { get; set; } = 204;
+    public int HealthyStatusCode { get; set; } = ProbeDefaults.HealthyStatusCode;
 
     [Range(400, 599, ErrorMessage = "Probes:UnhealthyStatusCode must be 400-599, which Kubernetes reads as failure.")]
-    public int UnhealthyStatusCode { get; set; } = 500;
+    public int UnhealthyStatusCode { get; set; } = ProbeDefaults.UnhealthyStatusCode;
 
     /// <summary>How often the background refresher runs every check.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);

@@ -3,7 +3,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Worker.Tests.Deployment;
 
-/// <summary>deploy/compose over a base shaped like aspirate's Compose output, validated and merged by docker-compose.</summary>
+/// <summary>deploy/compose over what aspirate 9.1 writes with --output-format compose, validated and merged by docker-compose.</summary>
 public sealed class ComposeOverrideTests
 {
     private static readonly Lazy<Task<YamlMappingNode>> Merged = new(MergeAsync);
@@ -31,13 +31,34 @@ public sealed class ComposeOverrideTests
         Assert.All(dependsOn.Children.Values, d => Assert.Equal("service_healthy", d["condition"].ToString()));
     }
 
+    [Fact]
+    public async Task Redis_runs_its_server_through_the_shell_with_the_password_left_to_the_container()
+    {
+        var redis = Service(await Merged.Value, "redis");
+
+        Assert.Equal(["/bin/sh"], ((YamlSequenceNode)redis["entrypoint"]).Children.Select(c => c.ToString()));
+        var command = ((YamlSequenceNode)redis["command"]).Children.Select(c => c.ToString()).ToList();
+        Assert.Equal("-c", command[0]);
+        // Compose prints the escape it keeps: the container's shell gets $REDIS_PASSWORD, not an empty interpolation.
+        Assert.Equal("redis-server --requirepass \"$$REDIS_PASSWORD\"", command[1]);
+        Assert.Equal(2, command.Count);
+    }
+
+    [Fact]
+    public async Task The_workers_probes_are_published_on_8000()
+    {
+        var ports = (YamlSequenceNode)Service(await Merged.Value, "worker")["ports"];
+
+        Assert.Contains(ports.Children.Cast<YamlMappingNode>(), p => p["published"].ToString() == "8000" && p["target"].ToString() == "8000");
+    }
+
     private static YamlMappingNode Service(YamlMappingNode compose, string name) => (YamlMappingNode)compose["services"][name];
 
     private static async Task<YamlMappingNode> MergeAsync()
     {
         string[] files =
         [
-            "-f", Path.Combine(AppContext.BaseDirectory, "Deployment", "AspirateOutput", "compose", "docker-compose.yaml"),
+            "-f", Path.Combine(AppContext.BaseDirectory, "Deployment", "Aspirate91", "compose", "docker-compose.yaml"),
             "-f", Path.Combine(RepositoryPaths.Root, "deploy", "compose", "docker-compose.override.yml"),
         ];
         var validate = await ProcessRunner.RunAsync("docker-compose", [.. files, "config", "-q"], TimeSpan.FromSeconds(60));

@@ -26,7 +26,7 @@ public sealed class ContainerImageTests
         var items = (await Evaluated.Value)["Items"]!;
 
         var port = Assert.Single(items["ContainerPort"]!.AsArray());
-        Assert.Equal("8000", port!["Identity"]!.GetValue<string>());
+        Assert.Equal(ServiceDefaults.Probes.ProbeDefaults.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), port!["Identity"]!.GetValue<string>());
         var kestrel = Assert.Single(items["ContainerEnvironmentVariable"]!.AsArray(), v => v!["Identity"]!.GetValue<string>() == "Kestrel__Endpoints__probes__Url");
         Assert.Equal("http://+:8000", kestrel!["Value"]!.GetValue<string>());
     }

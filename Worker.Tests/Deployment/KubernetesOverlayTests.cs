@@ -1,35 +1,78 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using k8s;
 using k8s.Models;
-using Worker.Tests.Support;
+using Microsoft.Extensions.Hosting;
+using Worker.Messaging;
 
 namespace Worker.Tests.Deployment;
 
-/// <summary>deploy/kubernetes rendered by <c>kubectl kustomize</c> over a base shaped like aspirate's output, read strictly.</summary>
+/// <summary>deploy/kubernetes rendered over what aspirate 9.1 writes with --disable-secrets, read strictly.</summary>
 public sealed class KubernetesOverlayTests
 {
-    private static readonly string[] Passwords = ["fixture-rabbitmq-password", "fixture-redis-password", "fixture-postgres-password"];
-    private static readonly Lazy<Task<List<object>>> Rendered = new(RenderAsync);
+    // The fixture's generated passwords, '!' included, as aspirate generates them.
+    private static readonly string[] Passwords = ["Pg7!xK2mQ9rTzL4vN8wB3sHj", "Rb5!nV8cX2qW7eR4tY1uI6oP", "Rd3!mK9jH6gF2dS5aZ8xC1vB"];
+    private static readonly Lazy<Task<List<object>>> Rendered = new(async () =>
+    {
+        var result = await Kustomize.RenderAsync("kubernetes");
+        Assert.True(result.ExitCode == 0, $"kubectl kustomize failed: {result.Output}");
+        return KubernetesYaml.LoadAllFromString(result.StandardOutput, strict: true);
+    });
 
     [Fact]
-    public async Task The_worker_probes_alive_and_ready_on_port_8000_with_the_chosen_timing()
+    public async Task The_worker_probes_alive_and_ready_on_its_probes_port_with_the_app_models_timings()
     {
         var worker = Container(await WorkerAsync());
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--BackingServices:Mode=containers"], cancellation.Token);
+        var model = builder.Resources.Single(r => r.Name == "worker").Annotations.OfType<EndpointProbeAnnotation>().ToDictionary(p => p.Type);
 
-        AssertProbe(worker.StartupProbe, "/internal/alive", period: 2, failures: 30);
-        AssertProbe(worker.LivenessProbe, "/internal/alive", period: 10, failures: 3);
-        AssertProbe(worker.ReadinessProbe, "/internal/ready", period: 5, failures: 2);
-        Assert.Contains(worker.Ports, p => p.ContainerPort == 8000);
+        Assert.Equal(3, model.Count);
+        AssertSame(model[ProbeType.Startup], worker.StartupProbe);
+        AssertSame(model[ProbeType.Liveness], worker.LivenessProbe);
+        AssertSame(model[ProbeType.Readiness], worker.ReadinessProbe);
+        Assert.Contains(worker.Ports, p => p.Name == "probes" && p.ContainerPort == 8000);
     }
 
     [Fact]
-    public async Task The_grace_period_covers_the_pre_stop_sleep_and_the_worker_shutdown_budget()
+    public async Task The_grace_period_covers_the_pre_stop_sleep_and_the_hosts_shutdown_timeout_which_covers_the_drain()
+    {
+        var deployment = await WorkerAsync();
+        var preStop = Container(deployment).Lifecycle.PreStop.Sleep.Seconds;
+        var shutdown = new HostOptions().ShutdownTimeout.TotalSeconds;
+        var drain = new MessagingOptions().DrainTimeout.TotalSeconds;
+
+        Assert.True(drain < shutdown, $"The drain ({drain} s) must end within the host's shutdown timeout ({shutdown} s).");
+        Assert.True(preStop + shutdown < deployment.Spec.Template.Spec.TerminationGracePeriodSeconds,
+            $"preStop {preStop} s + shutdown {shutdown} s must fit the grace period {deployment.Spec.Template.Spec.TerminationGracePeriodSeconds} s.");
+    }
+
+    [Fact]
+    public async Task The_worker_rolls_out_one_at_a_time_instead_of_aspirates_recreate()
+    {
+        var deployment = await WorkerAsync();
+
+        Assert.Equal("RollingUpdate", deployment.Spec.Strategy.Type);
+        Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
+        Assert.True(deployment.Spec.MinReadySeconds < 60);
+        Assert.Equal("Recreate", (await Rendered.Value).OfType<V1Deployment>().Single(d => d.Metadata.Name == "postgres").Spec.Strategy.Type);
+    }
+
+    [Fact]
+    public async Task The_worker_runs_restricted_with_a_writable_tmp_only()
     {
         var deployment = await WorkerAsync();
         var worker = Container(deployment);
 
-        Assert.Equal(5, worker.Lifecycle.PreStop.Sleep.Seconds);
-        Assert.Equal(40, deployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
-        Assert.True(5 + 30 < deployment.Spec.Template.Spec.TerminationGracePeriodSeconds, "preStop + shutdown timeout must fit the grace period.");
+        Assert.True(deployment.Spec.Template.Spec.SecurityContext.RunAsNonRoot);
+        Assert.Equal("RuntimeDefault", deployment.Spec.Template.Spec.SecurityContext.SeccompProfile.Type);
+        Assert.False(worker.SecurityContext.AllowPrivilegeEscalation);
+        Assert.True(worker.SecurityContext.ReadOnlyRootFilesystem);
+        Assert.Equal(["ALL"], worker.SecurityContext.Capabilities.Drop);
+        var mount = Assert.Single(worker.VolumeMounts);
+        Assert.Equal("/tmp", mount.MountPath);
+        Assert.NotNull(deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == mount.Name).EmptyDir);
     }
 
     [Fact]
@@ -38,54 +81,77 @@ public sealed class KubernetesOverlayTests
         var resources = Container(await WorkerAsync()).Resources;
 
         Assert.Equal(["cpu", "memory"], resources.Requests.Keys.Order());
-        Assert.Equal(["cpu", "memory"], resources.Limits.Keys.Order());
         Assert.Equal("384Mi", resources.Limits["memory"].ToString());
     }
 
     [Fact]
-    public async Task The_worker_samples_its_traces_and_still_reads_aspirates_settings()
+    public async Task The_worker_samples_one_percent_of_its_traces_and_still_reads_aspirates_settings()
     {
         var worker = Container(await WorkerAsync());
 
-        var env = worker.Env.ToDictionary(e => e.Name, e => e.Value);
+        var env = worker.Env.Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
         Assert.Equal("parentbased_traceidratio", env["OTEL_TRACES_SAMPLER"]);
-        Assert.InRange(double.Parse(env["OTEL_TRACES_SAMPLER_ARG"], System.Globalization.CultureInfo.InvariantCulture), 0.0001, 1);
+        Assert.Equal("0.01", env["OTEL_TRACES_SAMPLER_ARG"]);
         Assert.Contains(worker.EnvFrom, source => source.ConfigMapRef?.Name == "worker-env");
     }
 
     [Fact]
-    public async Task Every_password_is_in_a_secret_and_none_is_in_a_config_map()
+    public async Task Every_password_is_in_the_secret_and_none_is_in_a_config_map()
     {
         var objects = await Rendered.Value;
         var configValues = objects.OfType<V1ConfigMap>().SelectMany(c => c.Data?.Values ?? []).ToList();
-        var secretValues = objects.OfType<V1Secret>()
-            .SelectMany(s => (s.StringData?.Values ?? []).Concat((s.Data?.Values ?? []).Select(System.Text.Encoding.UTF8.GetString))).ToList();
+        var secret = objects.OfType<V1Secret>().Single(s => s.Metadata.Name == "backing-service-credentials").StringData;
 
         Assert.All(Passwords, password =>
         {
             Assert.DoesNotContain(configValues, value => value.Contains(password, StringComparison.Ordinal));
-            Assert.Contains(secretValues, value => value.Contains(password, StringComparison.Ordinal));
+            Assert.Contains(secret.Values, value => value.Contains(password, StringComparison.Ordinal));
         });
+        Assert.DoesNotContain(secret.Values, value => value.Contains("replaced-by-kustomize", StringComparison.Ordinal));
     }
 
     [Theory]
+    [InlineData("postgres", "POSTGRES_PASSWORD")]
     [InlineData("rabbitmq", "RABBITMQ_DEFAULT_PASS")]
     [InlineData("redis", "REDIS_PASSWORD")]
-    public async Task RabbitMQ_and_Redis_read_their_password_from_the_secret(string name, string variable)
+    [InlineData("worker", "ConnectionStrings__rabbitmq")]
+    [InlineData("worker", "ConnectionStrings__redis")]
+    [InlineData("worker", "ConnectionStrings__workerdb")]
+    public async Task Each_container_reads_its_secrets_from_the_secret(string name, string variable)
     {
         var deployment = (await Rendered.Value).OfType<V1Deployment>().Single(d => d.Metadata.Name == name);
 
         var env = Assert.Single(Container(deployment, name).Env, e => e.Name == variable);
-        Assert.Equal("backing-service-passwords", env.ValueFrom.SecretKeyRef.Name);
+        Assert.Equal("backing-service-credentials", env.ValueFrom.SecretKeyRef.Name);
+        Assert.Equal(variable, env.ValueFrom.SecretKeyRef.Key);
     }
 
-    private static void AssertProbe(V1Probe probe, string path, int period, int failures)
+    [Fact]
+    public async Task The_workers_broker_user_is_the_one_aspirate_generated_for_the_broker()
     {
-        Assert.Equal(path, probe.HttpGet.Path);
-        Assert.Equal("8000", probe.HttpGet.Port.Value);
-        Assert.Equal(period, probe.PeriodSeconds);
-        Assert.Equal(1, probe.TimeoutSeconds);
-        Assert.Equal(failures, probe.FailureThreshold);
+        var objects = await Rendered.Value;
+        var user = objects.OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "rabbitmq-env").Data["RABBITMQ_DEFAULT_USER"];
+        var connection = new Uri(objects.OfType<V1Secret>().Single().StringData["ConnectionStrings__rabbitmq"]);
+
+        Assert.Equal(user, connection.UserInfo.Split(':')[0]);
+    }
+
+    [Fact]
+    public async Task Aspirates_output_with_secrets_on_cannot_be_rendered_as_the_readme_says()
+    {
+        var result = await Kustomize.RenderAsync("kubernetes-secrets");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("env source files: [.postgres.secrets]", result.Output, StringComparison.Ordinal);
+    }
+
+    private static void AssertSame(EndpointProbeAnnotation model, V1Probe probe)
+    {
+        Assert.Equal(model.Path, probe.HttpGet.Path);
+        Assert.Equal(model.EndpointReference.EndpointName, probe.HttpGet.Port.Value);
+        Assert.Equal(model.PeriodSeconds, probe.PeriodSeconds);
+        Assert.Equal(model.TimeoutSeconds, probe.TimeoutSeconds);
+        Assert.Equal(model.FailureThreshold, probe.FailureThreshold);
     }
 
     private static async Task<V1Deployment> WorkerAsync() =>
@@ -93,32 +159,4 @@ public sealed class KubernetesOverlayTests
 
     private static V1Container Container(V1Deployment deployment, string name = "worker") =>
         deployment.Spec.Template.Spec.Containers.Single(c => c.Name == name);
-
-    // deploy/kubernetes points at ../aspirate-output, where aspirate writes; the fixture stands in for it.
-    private static async Task<List<object>> RenderAsync()
-    {
-        var root = Directory.CreateTempSubdirectory("overlay-");
-        try
-        {
-            CopyDirectory(Path.Combine(RepositoryPaths.Root, "deploy", "kubernetes"), Path.Combine(root.FullName, "deploy", "kubernetes"));
-            CopyDirectory(Path.Combine(AppContext.BaseDirectory, "Deployment", "AspirateOutput", "kubernetes"), Path.Combine(root.FullName, "deploy", "aspirate-output"));
-            var result = await ProcessRunner.RunAsync("kubectl", ["kustomize", Path.Combine(root.FullName, "deploy", "kubernetes")], TimeSpan.FromSeconds(60));
-            Assert.True(result.ExitCode == 0, $"kubectl kustomize failed: {result.Output}");
-            return KubernetesYaml.LoadAllFromString(result.StandardOutput, strict: true);
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 }

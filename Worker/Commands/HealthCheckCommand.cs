@@ -59,8 +59,8 @@ public static class HealthCheckCommand
         return 1;
     }
 
-    // The port the probes are served on in a container (the Kestrel endpoint the manifest sets), else 8000.
+    // The port the probes are served on in a container (the Kestrel endpoint the manifest sets), else the default.
     private static string LocalProbeUrl(IConfiguration configuration) =>
-        (configuration["Kestrel:Endpoints:probes:Url"] ?? "http://+:8000").Replace("+", "127.0.0.1", StringComparison.Ordinal)
+        (configuration[$"Kestrel:Endpoints:{ProbeDefaults.EndpointName}:Url"] ?? $"http://+:{ProbeDefaults.Port}").Replace("+", "127.0.0.1", StringComparison.Ordinal)
             .Replace("*", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
 }
