@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpenTelemetry.Trace;
 using Worker.Messaging;
 
 namespace Worker.Commands;
@@ -44,6 +45,11 @@ public static class WorkerCommands
             return 2;
         }
 
+        // Each publish is a span that the message carries on (traceparent), so that the dashboard shows one trace per
+        // message from here to its insert. Exported where the AppHost or the environment names a collector.
+        using var tracing = string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
+            ? null
+            : OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(RabbitMQ.Client.RabbitMQActivitySource.PublisherSourceName).AddOtlpExporter().Build();
         var (bodies, ids, malformed) = SampleMessages.Build(plan);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };

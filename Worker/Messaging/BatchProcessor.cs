@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using Worker.Storage;
 using Worker.Telemetry;
 
@@ -44,6 +45,8 @@ public sealed class BatchProcessor(
         await Task.WhenAll(deliveries.Select(async delivery =>
         {
             var why = reason(delivery);
+            // A dead letter's publish belongs to its message's trace (an async lambda's Current stays in the lambda).
+            Activity.Current = delivery.Trace;
             await deadLetters.PublishAsync(delivery.Body, why, ct);
             delivery.MarkDeadLettered(why);
             telemetry.DeadLettered.Add(1);
@@ -73,14 +76,24 @@ public sealed class BatchProcessor(
 
         telemetry.Processed.Add(inserted.Count);
         telemetry.Duplicates.Add(valid.Count - inserted.Count);
-        await dedup.MarkStoredAsync([.. toInsert.Select(m => m.Id)], options.Value.DedupTtl);
+        using (SuppressInstrumentationScope.Begin())
+        {
+            await dedup.MarkStoredAsync([.. toInsert.Select(m => m.Id)], options.Value.DedupTtl);
+        }
     }
 
-    // The batch's call is shared; each message's trace gets its own span over that call.
+    // The batch's call is shared; each message's trace gets its own span over that call. The client libraries' own
+    // span of it would be a trace of its own, belonging to no message, so their instrumentation is off for the call.
     private static async Task<T> TimedAsync<T>(string name, IEnumerable<Delivery> deliveries, Func<Task<T>> call)
     {
         var started = DateTimeOffset.UtcNow;
-        var result = await call();
+        Task<T> running;
+        using (SuppressInstrumentationScope.Begin())
+        {
+            running = call();
+        }
+
+        var result = await running;
         var ended = DateTimeOffset.UtcNow;
         foreach (var message in deliveries.Select(d => d.Trace).OfType<Activity>())
         {

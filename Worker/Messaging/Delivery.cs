@@ -10,7 +10,8 @@ namespace Worker.Messaging;
 /// handler returns, and the copy holds a lease on the in-flight byte budget. It is parsed once however often its
 /// batch is attempted, and it remembers its outcome, so that a retried batch neither stores nor dead-letters it twice.
 /// </summary>
-public sealed class Delivery(IChannel channel, ulong tag, byte[] body, string? traceParent, long receivedAt, RateLimitLease? bytes = null)
+public sealed class Delivery(
+    IChannel channel, ulong tag, byte[] body, string? traceParent, long receivedAt, RateLimitLease? bytes = null, ActivityContext deliverContext = default)
 {
     private ParseResult? _parsed;
 
@@ -22,6 +23,9 @@ public sealed class Delivery(IChannel channel, ulong tag, byte[] body, string? t
     public byte[] Body { get; } = body;
 
     public string? TraceParent { get; } = traceParent;
+
+    /// <summary>The client's own span of the delivery (<c>deliver</c>), when it recorded one: the message's trace hangs under it.</summary>
+    public ActivityContext DeliverContext { get; } = deliverContext;
 
     public long ReceivedAt { get; } = receivedAt;
 
@@ -39,9 +43,9 @@ public sealed class Delivery(IChannel channel, ulong tag, byte[] body, string? t
     public string? DeadLetterReason { get; private set; }
 
     /// <summary>A body that was dead-lettered as soon as it arrived (it was too large to copy), waiting for its ack.</summary>
-    public static Delivery DeadLettered(IChannel channel, ulong tag, long receivedAt, string reason)
+    public static Delivery DeadLettered(IChannel channel, ulong tag, long receivedAt, string reason, ActivityContext deliverContext)
     {
-        var delivery = new Delivery(channel, tag, [], null, receivedAt);
+        var delivery = new Delivery(channel, tag, [], null, receivedAt, deliverContext: deliverContext);
         delivery.MarkDeadLettered(reason);
         return delivery;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -50,7 +51,7 @@ public sealed partial class DeliveryReceiver : IDisposable
             {
                 // Room first, then the copy: the byte bound holds for what this process holds.
                 var bytes = await _window.ReserveAsync(message.Body.Length, stop);
-                delivery = new Delivery(channel, message.DeliveryTag, message.Body.ToArray(), TraceParent(message), _time.GetTimestamp(), bytes);
+                delivery = new Delivery(channel, message.DeliveryTag, message.Body.ToArray(), TraceParent(message), _time.GetTimestamp(), bytes, DeliverContext());
             }
 
             if (await _window.AddAsync(delivery, stop))
@@ -79,8 +80,12 @@ public sealed partial class DeliveryReceiver : IDisposable
         var reason = $"body-too-large: {message.Body.Length} bytes, the limit is {_maxBodyBytes}";
         await _deadLetterRetry.ExecuteAsync(token => new ValueTask(_deadLetters.PublishAsync(message.Body, reason, token)), ct);
         _telemetry.DeadLettered.Add(1);
-        return Delivery.DeadLettered(channel, message.DeliveryTag, _time.GetTimestamp(), reason);
+        return Delivery.DeadLettered(channel, message.DeliveryTag, _time.GetTimestamp(), reason, DeliverContext());
     }
+
+    // The client runs this handler inside its `deliver` span when it records one.
+    private static ActivityContext DeliverContext() =>
+        Activity.Current is { Source.Name: RabbitMQActivitySource.SubscriberSourceName } deliver ? deliver.Context : default;
 
     private static string? TraceParent(BasicDeliverEventArgs message) =>
         message.BasicProperties.Headers?.TryGetValue("traceparent", out var value) == true && value is byte[] bytes

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
 using Worker.Storage;
 using Worker.Telemetry;
 
@@ -14,6 +15,10 @@ public static class MessagingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptionsRules<MessagingOptions>((options, sp) => options.Validate(sp.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout));
+
+        // The client's deliver span continues the publisher's trace rather than only linking to it, so that a message
+        // is one trace from publish to insert. It is the client's process-wide setting.
+        RabbitMQActivitySource.TracingOptions = new RabbitMQTracingOptions { UsePublisherAsParent = true };
 
         builder.Services.AddSingleton<WorkerTelemetry>();
         builder.Services.AddSingleton<PipelineStatus>();
