@@ -32,6 +32,22 @@ public sealed class Backends(DistributedApplication app)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>The ids stored with <paramref name="prefix"/>.</summary>
+    public async Task<HashSet<string>> IdsAsync(string prefix)
+    {
+        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id FROM messages WHERE starts_with(id, $1)", connection) { Parameters = { new() { Value = prefix } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>
     /// Holds <c>LOCK TABLE messages IN ACCESS EXCLUSIVE MODE</c> in a session of its own until disposed: every insert
     /// waits, while the database still answers everything else.

@@ -11,7 +11,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
     private readonly Backends _backends = new(fixture.App);
 
     [Fact]
-    public async Task N_published_messages_become_N_rows_and_one_id_sent_three_times_becomes_one_row()
+    public async Task Published_messages_reach_the_table_and_an_id_sent_three_times_is_there()
     {
         var prefix = Prefix();
         var bodies = Enumerable.Range(0, 200).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList();
@@ -25,7 +25,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
     }
 
     [Fact]
-    public async Task With_postgres_stopped_mid_stream_readiness_fails_and_afterwards_every_message_is_stored_once()
+    public async Task With_postgres_stopped_mid_stream_readiness_fails_and_afterwards_every_message_is_stored()
     {
         var plan = new PublishPlan(Count: 1500, DuplicateShare: 0.1, MalformedShare: 0, IdPrefix: Prefix());
 
@@ -41,7 +41,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
     }
 
     [Fact]
-    public async Task With_redis_flushed_mid_stream_duplicates_are_still_stored_once()
+    public async Task With_redis_flushed_mid_stream_every_distinct_id_is_still_stored()
     {
         var plan = new PublishPlan(Count: 1500, DuplicateShare: 0.3, MalformedShare: 0, IdPrefix: Prefix(), Seed: 7);
 
@@ -52,7 +52,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
     }
 
     [Fact]
-    public async Task With_the_worker_stopped_and_started_mid_stream_every_message_is_stored_once()
+    public async Task With_the_worker_stopped_and_started_mid_stream_every_message_is_stored()
     {
         var plan = new PublishPlan(Count: 2000, DuplicateShare: 0.1, MalformedShare: 0.02, IdPrefix: Prefix(), Seed: 3);
 

@@ -63,7 +63,8 @@ public sealed class BatchProcessor(
         var unique = valid.Select(d => d.Parsed.Message!).DistinctBy(m => m.Id, StringComparer.Ordinal).ToList();
         var known = await TimedAsync("dedup", valid, () => dedup.FindStoredAsync([.. unique.Select(m => m.Id)]));
         var toInsert = unique.Where(m => !known.Contains(m.Id)).ToList();
-        var inserted = await TimedAsync("insert", valid, () => store.InsertAsync(toInsert, ct));
+        // Only the messages Redis did not know go to PostgreSQL, and only their traces show the insert.
+        var inserted = await TimedAsync("insert", valid.Where(d => !known.Contains(d.Parsed.Message!.Id)), () => store.InsertAsync(toInsert, ct));
 
         // Committed: from here each delivery has its outcome, whatever happens to the marks below.
         var newIds = new HashSet<string>(inserted, StringComparer.Ordinal);
