@@ -61,10 +61,10 @@ public sealed class BrokerEventTests(AppFixture fixture)
         await fixture.Probes.WaitForReadyAsync(204, Within, "after the dead letters");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_memory_alarm_fails_readiness_but_not_liveness_until_it_clears()
     {
-        Assert.True(fixture.LocalServers, "This test raises the alarm with rabbitmqctl on a broker that runs as a local process.");
+        Skip.IfNot(fixture.LocalServers, "This test raises the alarm with rabbitmqctl on a broker that runs as a local process.");
         var beam = LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq"));
         await fixture.Probes.WaitForReadyAsync(204, Within, "before the alarm");
 

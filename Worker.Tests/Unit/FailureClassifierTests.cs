@@ -16,6 +16,7 @@ public sealed class FailureClassifierTests
         new NpgsqlException("connection refused"),
         new RedisConnectionException(ConnectionFailureType.UnableToConnect, "down"),
         new RedisTimeoutException("slow", CommandStatus.Sent),
+        new RedisCommandException("Multi-key operations must involve a single slot"),
         new AlreadyClosedException(new RabbitMQ.Client.Events.ShutdownEventArgs(RabbitMQ.Client.ShutdownInitiator.Peer, 320, "forced")),
         new TimeoutException(), new OperationCanceledException(), new SocketException(), new IOException(),
         new AggregateException(new InvalidCastException(), new TimeoutException()),

@@ -163,6 +163,19 @@ public sealed class LivenessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_queue_depth_the_broker_cannot_give_counts_as_waiting_not_as_idle()
+    {
+        _depth.Ready = null;
+        Assert.Equal((true, true), await RefreshAsync());
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal((true, false), await RefreshAsync());
+
+        _depth.Ready = 0;
+        Assert.Equal((true, true), await RefreshAsync());
+    }
+
+    [Fact]
     public async Task A_blocked_connection_or_a_broken_dead_letter_channel_fails_readiness_only()
     {
         Status.SetBlocked("consumer", "low on memory");

@@ -31,9 +31,11 @@ public sealed class ProgressHealthCheck : IHealthCheck
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var inFlight = _status.InFlight;
-        // The queue is asked only when nothing is in flight: then only the broker knows whether work waits.
-        var ready = inFlight > 0 || _status.Consumer != ConsumerState.Consuming ? null : await _depth.ReadyAsync(cancellationToken);
-        if (inFlight == 0 && ready is not > 0)
+        // The queue is asked only when nothing is in flight: then only the broker knows whether work waits. A depth
+        // the broker cannot give (a quorum queue without its quorum, say) counts as waiting, not as idle.
+        var asked = inFlight == 0 && _status.Consumer == ConsumerState.Consuming;
+        var ready = asked ? await _depth.ReadyAsync(cancellationToken) : 0;
+        if (inFlight == 0 && (!asked || ready == 0))
         {
             _readySeenSince = 0;
             _stalled = false;
@@ -50,7 +52,7 @@ public sealed class ProgressHealthCheck : IHealthCheck
         _stalled = idleFor >= _stallAfter;
         return _stalled
             ? HealthCheckResult.Unhealthy(
-                $"Stalled: {inFlight} deliveries in flight and {ready ?? 0} ready in the queue, and nothing completed for {idleFor.TotalSeconds:0} s. " +
+                $"Stalled: {inFlight} deliveries in flight and {(ready is { } count ? count.ToString(System.Globalization.CultureInfo.InvariantCulture) : "an unknown number of messages")} ready in the queue, and nothing completed for {idleFor.TotalSeconds:0} s. " +
                 $"Last error: {_status.LastError ?? "none"}.")
             : HealthCheckResult.Healthy($"{inFlight} in flight, progressing.");
     }

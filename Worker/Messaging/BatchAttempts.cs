@@ -52,13 +52,16 @@ public sealed partial class BatchAttempts
     }
 
     // Each attempt is bounded and watched: the token stops what honours it, WaitAsync bounds what does not (Aspire's
-    // Redis calls ignore tokens), and the watchdog sees an attempt that overstays.
+    // Redis calls ignore tokens), and the watchdog keeps seeing an attempt until it has really ended, so one that
+    // hangs past its bound still fails liveness at the stuck threshold.
     private async ValueTask AttemptAsync(Func<CancellationToken, Task> attempt, CancellationToken ct)
     {
         using var bound = new CancellationTokenSource(_attemptTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, bound.Token);
-        using var _ = _status.TrackAttempt();
-        await attempt(linked.Token).WaitAsync(_attemptTimeout, _time, ct);
+        var tracking = _status.TrackAttempt();
+        var running = attempt(linked.Token);
+        _ = running.ContinueWith(_ => tracking.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await running.WaitAsync(_attemptTimeout, _time, ct);
     }
 
     private void OnRetry(Exception? exception, int attempt, TimeSpan delay)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Worker.Telemetry;
 
@@ -98,10 +99,17 @@ public sealed partial class BatchLoop(
                 await sameChannel.Key.BasicAckAsync(sameChannel.Max(d => d.Tag), multiple: true, ct).AsTask()
                     .WaitAsync(_options.AttemptTimeout, time, ct);
             }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or TimeoutException)
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
             {
                 // The channel went down: the broker requeues these, and the stored rows dedup the redelivered copies.
                 LogAckLost(logger, ex, sameChannel.Count());
+            }
+            catch (TimeoutException ex)
+            {
+                // Unacked, these would hold the whole prefetch window until the broker's consumer timeout. Closing the
+                // channel hands them back now; the consumer is registered again on a new one.
+                LogAckLost(logger, ex, sameChannel.Count());
+                _ = sameChannel.Key.CloseAsync(CancellationToken.None).WaitAsync(_options.AttemptTimeout, time).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }

@@ -26,6 +26,13 @@ public static partial class BrokerConnectionWatch
             LogUnblocked(logger, name);
             return Task.CompletedTask;
         };
+        // A blocked connection that is lost never hears "unblocked"; the recovered one starts unblocked, and tells
+        // again if the alarm still holds.
+        connection.ConnectionShutdownAsync += (_, _) =>
+        {
+            status.SetBlocked(name, null);
+            return Task.CompletedTask;
+        };
     }
 
     public static void Watch(IConnection connection, PipelineStatus status, ILogger logger)

@@ -49,10 +49,10 @@ public sealed partial class DeadLetterPublisher(
             await channel.BasicPublishAsync("", ProbeRoutingKey, mandatory: false, ReadOnlyMemory<byte>.Empty, ct);
             status.SetDeadLetterProblem(null);
         }
-        catch
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException)
         {
-            // Whatever went wrong, the next probe or dead letter starts from a fresh channel: one recovered with its
-            // connection can keep waiting for confirms that never come.
+            // Only a closed channel is dropped: a slow confirm must not take the channel from under the dead letters
+            // being published on it.
             await ForgetChannelAsync(channel);
             throw;
         }

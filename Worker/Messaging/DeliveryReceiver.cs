@@ -21,6 +21,7 @@ public sealed partial class DeliveryReceiver : IDisposable
     private readonly WorkerTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly int _maxBodyBytes;
+    private readonly TimeSpan _attemptTimeout;
     private readonly ResiliencePipeline _deadLetterRetry;
     private readonly CancellationTokenSource _stop = new();
 
@@ -28,7 +29,8 @@ public sealed partial class DeliveryReceiver : IDisposable
         InFlightWindow window, IDeadLetterPublisher deadLetters, PipelineStatus status, WorkerTelemetry telemetry, TimeProvider time,
         IOptions<MessagingOptions> options, ILogger<DeliveryReceiver> logger)
     {
-        (_window, _deadLetters, _status, _telemetry, _time, _maxBodyBytes) = (window, deadLetters, status, telemetry, time, options.Value.MaxBodyBytes);
+        (_window, _deadLetters, _status, _telemetry, _time) = (window, deadLetters, status, telemetry, time);
+        (_maxBodyBytes, _attemptTimeout) = (options.Value.MaxBodyBytes, options.Value.AttemptTimeout);
         _deadLetterRetry = Backoff.Forever(time, _ => true, (ex, attempt, delay) =>
         {
             status.RecordError("a dead letter", ex!);
@@ -39,10 +41,15 @@ public sealed partial class DeliveryReceiver : IDisposable
     public async Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
     {
         var channel = ((AsyncEventingBasicConsumer)sender).Channel;
-        var stop = _stop.Token;
+        // The client cancels the message's token when its channel shuts down, and waits for this handler before it
+        // reads anything more on the connection: a handler that waits on must give up then, or the connection stalls.
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, message.CancellationToken);
+        var stop = giveUp.Token;
+        // Counted from receipt, so that a delivery that waits here for room is work waiting to the stall check.
+        _status.AddInFlight(1);
+        Delivery? delivery = null;
         try
         {
-            Delivery delivery;
             if (message.Body.Length > _maxBodyBytes)
             {
                 delivery = await DeadLetterOversizedAsync(channel, message, stop);
@@ -56,18 +63,17 @@ public sealed partial class DeliveryReceiver : IDisposable
 
             if (await _window.AddAsync(delivery, stop))
             {
-                _status.AddInFlight(1);
                 _telemetry.InFlight.Add(1);
-            }
-            else
-            {
-                delivery.Complete();
+                return;
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Draining: left unacked, the broker requeues it when the channel closes.
+            // Draining, or the channel is gone: left unacked, the broker requeues it.
         }
+
+        delivery?.Complete();
+        _status.AddInFlight(-1);
     }
 
     /// <summary>Takes nothing more in: what arrives from now on stays unacked and goes back to the queue.</summary>
@@ -78,7 +84,13 @@ public sealed partial class DeliveryReceiver : IDisposable
     private async Task<Delivery> DeadLetterOversizedAsync(IChannel channel, BasicDeliverEventArgs message, CancellationToken ct)
     {
         var reason = $"body-too-large: {message.Body.Length} bytes, the limit is {_maxBodyBytes}";
-        await _deadLetterRetry.ExecuteAsync(token => new ValueTask(_deadLetters.PublishAsync(message.Body, reason, token)), ct);
+        await _deadLetterRetry.ExecuteAsync(async token =>
+        {
+            // Each attempt is bounded like every other broker call; the retry goes on until the token gives up.
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+            attempt.CancelAfter(_attemptTimeout);
+            await _deadLetters.PublishAsync(message.Body, reason, attempt.Token).WaitAsync(_attemptTimeout, _time, token);
+        }, ct);
         _telemetry.DeadLettered.Add(1);
         return Delivery.DeadLettered(channel, message.DeliveryTag, _time.GetTimestamp(), reason, DeliverContext());
     }

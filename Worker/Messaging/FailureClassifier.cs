@@ -34,7 +34,9 @@ public static class FailureClassifier
         PostgresException postgres => MessageClasses.Contains(postgres.SqlState[..2]) && postgres.SqlState != UniqueViolation
             ? FailureKind.CausedByMessages
             : FailureKind.Transient,
-        NpgsqlException or RedisException or RabbitMQClientException => FailureKind.Transient,
+        // RedisCommandException (a command the server side cannot take, such as keys across cluster slots) is not a
+        // RedisException, and names the deployment, not a message.
+        NpgsqlException or RedisException or RedisCommandException or RabbitMQClientException => FailureKind.Transient,
         OperationCanceledException or TimeoutException or IOException or SocketException or ObjectDisposedException
             or HttpRequestException => FailureKind.Transient,
         _ => FailureKind.CausedByMessages,

@@ -55,6 +55,13 @@ public sealed partial class MessageConsumer(
                 var reason = await lost.WaitAsync(stop);
                 status.MarkConsumerGone(reason);
                 LogConsumerLost(logger, reason);
+                // A new channel each time: the client would register a consumer the broker cancelled again on its
+                // channel's next recovery, beside the new one.
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync();
+                    _channel = null;
+                }
                 await Task.Delay(PauseBeforeConsumingAgain, time, stop);
             }
         }
@@ -94,7 +101,11 @@ public sealed partial class MessageConsumer(
         {
             // A channel the broker closed is not recovered by the client; disposing it also stops the client from
             // recovering it later beside the new one.
-            _channel?.Dispose();
+            if (_channel is not null)
+            {
+                await _channel.DisposeAsync();
+            }
+
             _channel = await _connection.CreateChannelAsync(cancellationToken: ct);
             await _channel.BasicQosAsync(0, _options.Prefetch, global: false, ct);
         }

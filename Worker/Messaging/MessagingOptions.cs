@@ -24,11 +24,12 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// Unacked messages the broker may send ahead: the window that batches are cut from. RabbitMQ counts it in
-    /// messages only, and the client holds what it was sent, so Prefetch × MaxBodyBytes is what the process may hold
-    /// (16 MiB by default); bench P6 measures it.
+    /// messages only, and the client holds what it was sent before the handler sees it: Prefetch valid bodies make at
+    /// most Prefetch × MaxBodyBytes (32 MiB by default), but oversized ones are as large as the broker accepts
+    /// (its max_message_size). Bench P6 measures it; 1024 drained faster but held too much for the pod's limit.
     /// </summary>
     [Range(1, 10_000, ErrorMessage = "Messaging:Prefetch must be 1-10000.")]
-    public ushort Prefetch { get; set; } = 256;
+    public ushort Prefetch { get; set; } = 512;
 
     [Range(1, 5_000, ErrorMessage = "Messaging:BatchSize must be 1-5000.")]
     public int BatchSize { get; set; } = 256;

@@ -20,7 +20,8 @@ public sealed class DedupCache(IServiceProvider services) : IDedupCache
 
     // Aspire's multiplexer connects synchronously when first resolved, for up to its connect timeout while Redis is
     // down; resolving it on first use keeps that wait inside a bounded batch attempt instead of the host's start.
-    private readonly Lazy<IConnectionMultiplexer> _redis = new(services.GetRequiredService<IConnectionMultiplexer>);
+    // PublicationOnly: a failed first resolution is tried again by the next attempt, not cached for good.
+    private readonly Lazy<IConnectionMultiplexer> _redis = new(services.GetRequiredService<IConnectionMultiplexer>, LazyThreadSafetyMode.PublicationOnly);
 
     /// <summary>The ids Redis says are already stored.</summary>
     public async Task<IReadOnlySet<string>> FindStoredAsync(IReadOnlyCollection<string> ids)

@@ -82,7 +82,7 @@ public static class Deliveries
 
 public sealed class FakeQueueDepth : IQueueDepth
 {
-    public uint? Ready { get; set; }
+    public uint? Ready { get; set; } = 0;
 
     public Task<uint?> ReadyAsync(CancellationToken ct) => Task.FromResult(Ready);
 }

@@ -17,6 +17,12 @@ public sealed class HangingDependencies(BenchApp app, Uri pageDesignReady, TimeS
 
     public async Task<IReadOnlyList<Figure>> MeasureAsync(string dependency)
     {
+        // A server in a container has no process here to freeze; never signal a pid derived from nothing.
+        if (app.TryResourceProcessId(dependency) is null)
+        {
+            return [new("P3", $"{dependency} hung: not measured, the server runs in a container", double.NaN, "", null, "—", "record", null)];
+        }
+
         var clock = Stopwatch.StartNew();
         var workerReady = app.Probe("/internal/ready");
         var workerAlive = app.Probe("/internal/alive");
