@@ -7,4 +7,5 @@ bash eng/prerequisites.sh
 bash eng/test-prerequisites.sh
 dotnet test Worker.Tests --filter "FullyQualifiedName~DashboardTests" --results-directory TestResults
 cp TestResults/dashboard.png TestResults/trace.png docs/
-echo "refresh-docs: docs/dashboard.png and docs/trace.png refreshed"
+dotnet run --project bench/Bench -c Release -- --charts
+echo "refresh-docs: docs/dashboard.png, docs/trace.png and the charts refreshed"

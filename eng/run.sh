@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash eng/prerequisites.sh
+bash eng/dev-certificate.sh
 exec dotnet run --project AppHost --launch-profile http "$@"

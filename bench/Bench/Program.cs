@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Bench;
 using Bench.Scenarios;
 
-// bench/run.sh [--smoke] [--output FILE] [--messages N] [--skip-timings] [--only P4,P6] [--worker-env KEY=VALUE]...: starts the system, measures every figure against a
+// bench/run.sh [--smoke] [--output FILE] [--messages N] [--skip-timings] [--only P4,P6] [--worker-env KEY=VALUE]... [--charts]: starts the system, measures every figure against a
 // baseline from the same run, and writes a markdown table. --smoke keeps the counts small so that CI can check the bench
 // still works. Paths (bench/RESULTS.md, eng/run.sh) are the repository's, wherever the bench was started from.
 for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -15,6 +15,14 @@ for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir
 }
 
 var smoke = args.Contains("--smoke");
+if (args.Contains("--charts"))
+{
+    // bench/run.sh --charts: draws docs/*.svg again from bench/RESULTS.md, without measuring anything.
+    Charts.Draw(ResultsTable.Parse(await File.ReadAllTextAsync(Path.Combine("bench", "RESULTS.md"))), "docs");
+    Console.WriteLine("drew docs/readiness-while-hung.svg and docs/drain-rates.svg");
+    return 0;
+}
+
 var output = args.SkipWhile(a => a != "--output").Skip(1).FirstOrDefault() ?? Path.Combine("bench", smoke ? "RESULTS.smoke.md" : "RESULTS.md");
 var messages = args.SkipWhile(a => a != "--messages").Skip(1).Select(int.Parse).FirstOrDefault(smoke ? 2_000 : 100_000);
 var load = TimeSpan.FromSeconds(smoke ? 2 : 10);
@@ -147,6 +155,10 @@ if (!smoke && only is null && !args.Contains("--skip-timings"))
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : "full", clock.Elapsed));
 Console.WriteLine($"wrote {output}");
+if (!smoke && only is null)
+{
+    Charts.Draw(figures, "docs");
+}
 
 // Speed figures are records; a correctness figure that missed its goal means the worker lost or lied.
 var wrong = figures.Where(f => f.Correctness && f.Met == false).ToList();

@@ -41,5 +41,21 @@ public static class ResultsTable
         _ => value.ToString("0.000", CultureInfo.InvariantCulture),
     };
 
+    /// <summary>The figures of a results file, as far as the charts need them: id, what, value and baseline.</summary>
+    public static List<Figure> Parse(string markdown) =>
+    [
+        .. markdown.Split('\n')
+            .Where(line => line.StartsWith("| ", StringComparison.Ordinal) && !line.StartsWith("| id ", StringComparison.Ordinal))
+            .Select(line => line.Split(" | "))
+            .Where(cells => cells.Length >= 4)
+            .Select(cells => new Figure(cells[0].TrimStart('|', ' '), cells[1], Number(cells[2]) ?? double.NaN, "", Number(cells[3]), "", "", null)),
+    ];
+
+    // "9,315 msg/s" -> 9315; "— " or "not measured" -> null.
+    private static double? Number(string cell) =>
+        double.TryParse(cell.Split(' ')[0].Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
     private static double MemoryGb() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024;
 }
