@@ -5,12 +5,9 @@ using Worker.Messaging;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-switch (args)
+if (WorkerCommandLine.Handles(args))
 {
-    case [WorkerCommands.Publish, .. var publish]:
-        return await WorkerCommands.PublishAsync(publish);
-    case [HealthCheckCommand.Name, .. var probe]:
-        return await HealthCheckCommand.RunAsync(probe, builder.Configuration);
+    return await WorkerCommandLine.InvokeAsync(args, builder.Configuration);
 }
 
 builder.AddServiceDefaults();

@@ -29,9 +29,6 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 
-sudo=()
-[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-echo "prerequisites: no container engine answers; installing from the distribution's packages: ${missing[*]}"
-"${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "prerequisites: no container engine answers; the servers run as local processes."
+bash "$(dirname "$0")/install-packages.sh" prerequisites "${missing[@]}"
 echo "prerequisites: installed ${missing[*]}."

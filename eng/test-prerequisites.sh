@@ -6,13 +6,7 @@ set -euo pipefail
 missing=()
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  echo "test-prerequisites: installing from the distribution's packages: ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+[ ${#missing[@]} -eq 0 ] || bash "$(dirname "$0")/install-packages.sh" test-prerequisites "${missing[@]}"
 
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "test-prerequisites: kubectl (with kustomize v5) is needed to render deploy/kubernetes; install it from the Kubernetes package repository." >&2

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using AppHost.BackingServices.Local;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 
@@ -13,14 +12,14 @@ namespace AppHost.BackingServices;
 public sealed partial class ProcessBackingServices(IDistributedApplicationBuilder builder, BackingServiceCredentials credentials) : IBackingServices
 {
     public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name) =>
-        builder.AddLocalRabbitMQ(name, Safe(credentials.UserName(name)).Resource, Safe(credentials.Password(name)).Resource);
+        builder.AddLocalRabbitMQ(name, Safe(credentials.UserName(name)), Safe(credentials.Password(name)));
 
     public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name) =>
-        builder.AddLocalRedis(name, Safe(credentials.Password(name)).Resource);
+        builder.AddLocalRedis(name, Safe(credentials.Password(name)));
 
     public IResourceBuilder<IResourceWithConnectionString> AddPostgresDatabase(string serverName, string databaseName) =>
-        builder.AddLocalPostgres(serverName, Safe(credentials.Password(serverName)).Resource)
-            .AddDatabase(databaseName, owner: BackingServiceCredentials.WorkerUserName, ownerPassword: Safe(credentials.Password(databaseName)).Resource);
+        builder.AddLocalPostgres(serverName, Safe(credentials.Password(serverName)))
+            .AddDatabase(databaseName, owner: BackingServiceCredentials.WorkerUserName, ownerPassword: Safe(credentials.Password(databaseName)));
 
     // The local servers take credentials in config files (redis.conf, rabbitmq.conf) and connection strings, where a
     // quote, '#', ',', ';', '@' or a line break would change their meaning. Generated values never hold one; a supplied

@@ -1,5 +1,4 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
+using System.CommandLine;
 using ServiceDefaults.Probes;
 
 namespace Worker.Commands;
@@ -12,48 +11,53 @@ namespace Worker.Commands;
 public static class HealthCheckCommand
 {
     public const string Name = "healthcheck";
-    private const string Usage = "usage: Worker healthcheck ready|alive [--url http://127.0.0.1:8000] [--timeout SECONDS]";
 
-    public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
+    public const string Usage = "usage: Worker healthcheck ready|alive [--url http://127.0.0.1:8000] [--timeout SECONDS]";
+
+    public static Command Create(IConfiguration configuration)
     {
         var probes = new ProbeOptions();
         configuration.GetSection(ProbeOptions.SectionName).Bind(probes);
-        if (args is not [("ready" or "alive") and var probe, .. var rest] || rest.Length % 2 != 0)
+        var probe = new Argument<string>("probe") { Description = "Which probe: ready or alive." };
+        probe.AcceptOnlyFromAmong("ready", "alive");
+        var url = new Option<string>("--url") { Description = "Where the probes are served.", DefaultValueFactory = _ => LocalProbeUrl(configuration) };
+        url.Validators.Add(result =>
         {
-            await Console.Error.WriteLineAsync($"healthcheck: name the probe, ready or alive. {Usage}");
-            return 2;
-        }
+            if (!Uri.TryCreate(result.GetValueOrDefault<string>(), UriKind.Absolute, out _))
+            {
+                result.AddError($"--url must be an absolute URL, not '{result.GetValueOrDefault<string>()}'.");
+            }
+        });
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 2 };
+        timeout.Within(0.001, 3600);
 
-        var options = rest.Chunk(2).ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
-        var baseUrl = options.GetValueOrDefault("--url") ?? LocalProbeUrl(configuration);
-        if (options.Keys.Except(["--url", "--timeout"]).FirstOrDefault() is { } unknown
-            || !Uri.TryCreate(baseUrl, UriKind.Absolute, out var baseUri)
-            || !double.TryParse(options.GetValueOrDefault("--timeout") ?? "2", NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-            || seconds <= 0)
-        {
-            await Console.Error.WriteLineAsync($"healthcheck: bad arguments. {Usage}");
-            return 2;
-        }
+        var command = new Command(Name, "Probes the worker's endpoint; exits 0 when healthy, 1 otherwise.") { probe, url, timeout };
+        command.SetAction((parsed, ct) => RunAsync(
+            new Uri(new Uri(parsed.GetValue(url)!), parsed.GetValue(probe) == "ready" ? probes.ReadyPath : probes.AlivePath),
+            TimeSpan.FromSeconds(parsed.GetValue(timeout)), probes.HealthyStatusCode, ct));
+        return command;
+    }
 
-        var url = new Uri(baseUri, probe == "ready" ? probes.ReadyPath : probes.AlivePath);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(seconds) };
+    private static async Task<int> RunAsync(Uri url, TimeSpan timeout, int healthy, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = timeout };
         try
         {
-            using var response = await http.GetAsync(url);
-            if ((int)response.StatusCode == probes.HealthyStatusCode)
+            using var response = await http.GetAsync(url, ct);
+            if ((int)response.StatusCode == healthy)
             {
                 return 0;
             }
 
-            await Console.Error.WriteLineAsync($"healthcheck: {url} answered {(int)response.StatusCode}, not {probes.HealthyStatusCode}.");
+            await Console.Error.WriteLineAsync($"{Name}: {url} answered {(int)response.StatusCode}, not {healthy}.");
         }
         catch (TaskCanceledException)
         {
-            await Console.Error.WriteLineAsync($"healthcheck: {url} did not answer within {seconds} s.");
+            await Console.Error.WriteLineAsync($"{Name}: {url} did not answer within {timeout.TotalSeconds} s.");
         }
         catch (HttpRequestException ex)
         {
-            await Console.Error.WriteLineAsync($"healthcheck: {url} could not be reached: {ex.Message}");
+            await Console.Error.WriteLineAsync($"{Name}: {url} could not be reached: {ex.Message}");
         }
 
         return 1;

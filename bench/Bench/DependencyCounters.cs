@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using StackExchange.Redis;
-using Worker.Tests.Support;
+using Harness;
 
 namespace Bench;
 

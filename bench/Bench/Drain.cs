@@ -3,7 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Worker.Commands;
 using Worker.Messaging;
-using Worker.Tests.Support;
+using Harness;
 
 namespace Bench;
 

@@ -64,7 +64,7 @@ await using (var app = await BenchApp.StartAsync())
     var store = new Store(connectionStrings["workerdb"]);
     if (Runs("P1", "P2"))
     {
-        await using var counters = new DependencyCounters(connectionStrings["redis"], connectionStrings["workerdb"], () => app.TryResourceProcessId("rabbitmq") ?? 0);
+        await using var counters = new DependencyCounters(connectionStrings["redis"], connectionStrings["workerdb"], () => app.TryProcessId("rabbitmq") ?? 0);
         Report(await new ProbeLoad(app, counters, connectionStrings, load, warmUp).MeasureAsync());
     }
 

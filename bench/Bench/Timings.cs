@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Worker.Tests.Support;
+using Harness;
 
 namespace Bench;
 

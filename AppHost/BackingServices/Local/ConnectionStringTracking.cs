@@ -3,7 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 namespace AppHost.BackingServices.Local;
 
 /// <summary>The resolved connection string of a resource, for the AppHost's own health checks.</summary>
-public sealed class TrackedConnectionString(string resourceName)
+internal sealed class TrackedConnectionString(string resourceName)
 {
     private string? _value;
 
@@ -12,7 +12,7 @@ public sealed class TrackedConnectionString(string resourceName)
     public void Set(string? value) => _value = value;
 }
 
-public static class ConnectionStringTracking
+internal static class ConnectionStringTracking
 {
     /// <summary>Keeps the connection string once Aspire publishes it, the way the official integrations do.</summary>
     public static TrackedConnectionString TrackConnectionString(this IDistributedApplicationBuilder builder, IResourceWithConnectionString resource)

@@ -1,7 +1,7 @@
 namespace AppHost.BackingServices.Local;
 
 /// <summary>Where the distribution's packages put the three servers.</summary>
-public static class LocalServerBinaries
+internal static class LocalServerBinaries
 {
     public const string Packages = "redis-server postgresql rabbitmq-server";
 

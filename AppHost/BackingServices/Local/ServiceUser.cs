@@ -6,7 +6,7 @@ namespace AppHost.BackingServices.Local;
 /// The account a local server runs as. PostgreSQL refuses to run as root, so when the AppHost is root the servers
 /// run as their package's system user through runuser; otherwise they run as the current user.
 /// </summary>
-public sealed class ServiceUser
+internal sealed class ServiceUser
 {
     private ServiceUser(string? name) => Name = name;
 

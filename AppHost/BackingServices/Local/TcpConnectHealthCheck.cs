@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace AppHost.BackingServices.Local;
 
 /// <summary>Healthy once something accepts TCP connections on the endpoint; for servers without a client library here.</summary>
-public sealed class TcpConnectHealthCheck(EndpointReference endpoint) : IHealthCheck
+internal sealed class TcpConnectHealthCheck(EndpointReference endpoint) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
 using Worker.Commands;
-using Worker.Tests.Support;
+using Harness;
 
 namespace Bench.Scenarios;
 
@@ -22,8 +22,8 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
         ("rabbitmq stopped for 5 s", () => StopForAWhileAsync("rabbitmq")),
         ("the broker restarted", async () =>
         {
-            await app.CommandAsync("rabbitmq", "resource-restart");
-            await app.WaitHealthyAsync("rabbitmq");
+            await app.ExecuteCommandAsync("rabbitmq", "resource-restart");
+            await app.WaitForHealthyAsync("rabbitmq");
             return false;
         }),
         ("worker SIGTERM, then started", () => SignalWorkerAsync("TERM")),
@@ -84,10 +84,10 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
 
     private async Task<bool> StopForAWhileAsync(string dependency)
     {
-        await app.CommandAsync(dependency, "resource-stop");
+        await app.ExecuteCommandAsync(dependency, "resource-stop");
         await Task.Delay(DependencyDownFor);
-        await app.CommandAsync(dependency, "resource-start");
-        await app.WaitHealthyAsync(dependency);
+        await app.ExecuteCommandAsync(dependency, "resource-start");
+        await app.WaitForHealthyAsync(dependency);
         return false;
     }
 
@@ -97,8 +97,8 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
         await ProcessTree.SignalAsync(worker, signal);
         using var exited = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await app.App.ResourceNotifications.WaitForResourceAsync("worker", [KnownResourceStates.Exited, KnownResourceStates.Finished], exited.Token);
-        await app.CommandAsync("worker", "resource-start");
-        await app.WaitHealthyAsync("worker");
+        await app.ExecuteCommandAsync("worker", "resource-start");
+        await app.WaitForHealthyAsync("worker");
         return true;
     }
 }

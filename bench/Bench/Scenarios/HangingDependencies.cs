@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Worker.Tests.Support;
+using Harness;
 
 namespace Bench.Scenarios;
 
@@ -18,7 +18,7 @@ public sealed class HangingDependencies(BenchApp app, Uri pageDesignReady, TimeS
     public async Task<IReadOnlyList<Figure>> MeasureAsync(string dependency)
     {
         // A server in a container has no process here to freeze; never signal a pid derived from nothing.
-        if (app.TryResourceProcessId(dependency) is null)
+        if (app.TryProcessId(dependency) is null)
         {
             return [new("P3", $"{dependency} hung: not measured, the server runs in a container", double.NaN, "", null, "—", "record", null)];
         }
@@ -33,7 +33,7 @@ public sealed class HangingDependencies(BenchApp app, Uri pageDesignReady, TimeS
         await using (var aliveSampler = new ProbeSampler(clock, () => workerAlive, 1, Interval, Timeout))
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
-            var server = app.ResourceProcessId(dependency);
+            var server = app.ProcessId(dependency);
             paused = clock.Elapsed;
             await ProcessTree.PauseAsync(server);
             try

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Worker.Commands;
-using Worker.Tests.Support;
+using Harness;
 
 namespace Bench.Scenarios;
 

@@ -1,5 +1,5 @@
 using Worker.Commands;
-using Worker.Tests.Support;
+using Harness;
 
 namespace Bench.Scenarios;
 
@@ -15,22 +15,22 @@ public sealed class Replicas(BenchApp app, Broker broker, Store store)
     {
         var figures = new List<Figure>();
         var one = double.NaN;
-        for (var workers = 1; workers <= BenchApp.Workers.Length; workers++)
+        for (var workers = 1; workers <= app.Workers.Count; workers++)
         {
             var prefix = $"r4{Guid.NewGuid():N}";
             var bodies = Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList();
-            await app.CommandAsync("worker", "resource-stop");
+            await app.ExecuteCommandAsync("worker", "resource-stop");
             using (var publishWithin = new CancellationTokenSource(DrainWithin))
             {
                 await broker.PublishAsync(bodies, 0, publishWithin.Token);
             }
 
-            var running = BenchApp.Workers[..workers];
+            var running = app.Workers.Take(workers).ToList();
             var cpuBefore = CpuByProcess(running);
             var wall = System.Diagnostics.Stopwatch.StartNew();
             foreach (var worker in running)
             {
-                await app.CommandAsync(worker, "resource-start");
+                await app.ExecuteCommandAsync(worker, "resource-start");
             }
 
             if (await store.WaitForRowsAsync(prefix, count, DrainWithin) < count)
@@ -42,7 +42,7 @@ public sealed class Replicas(BenchApp app, Broker broker, Store store)
             var rate = count / await store.StoreSpanSecondsAsync(prefix);
             one = workers == 1 ? rate : one;
             figures.Add(new("R4", $"drain rate of {count:N0} queued messages with {workers} worker{(workers == 1 ? "" : "s")}", rate, "msg/s", one, "one worker", "record", null));
-            if (workers == BenchApp.Workers.Length)
+            if (workers == app.Workers.Count)
             {
                 var cpuAfter = CpuByProcess(running);
                 foreach (var (process, before) in cpuBefore.Where(c => !c.Key.StartsWith("worker", StringComparison.Ordinal)))
@@ -54,13 +54,13 @@ public sealed class Replicas(BenchApp app, Broker broker, Store store)
                 figures.Add(new("R4", $"{workers} workers: cores used by the workers together, start included", workerCores, "cores", Environment.ProcessorCount, "cores on this machine", "record", null));
             }
 
-            foreach (var extra in running[1..])
+            foreach (var extra in running.Skip(1))
             {
-                await app.CommandAsync(extra, "resource-stop");
+                await app.ExecuteCommandAsync(extra, "resource-stop");
             }
         }
 
-        await app.WaitHealthyAsync("worker");
+        await app.WaitForHealthyAsync("worker");
         return figures;
     }
 
@@ -68,5 +68,5 @@ public sealed class Replicas(BenchApp app, Broker broker, Store store)
     private Dictionary<string, double> CpuByProcess(IEnumerable<string> workers) =>
         workers.Concat(["postgres", "rabbitmq", "redis"]).ToDictionary(
             name => name,
-            name => app.TryResourceProcessId(name) is { } pid ? ProcessTree.CpuSeconds(pid) : 0);
+            name => app.TryProcessId(name) is { } pid ? ProcessTree.CpuSeconds(pid) : 0);
 }

@@ -1,4 +1,4 @@
-namespace Worker.Tests.Support;
+namespace Harness;
 
 public static class Within
 {

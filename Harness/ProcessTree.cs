@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Worker.Tests.Support;
+namespace Harness;
 
 /// <summary>
 /// Processes read from /proc: a process's descendants and name, its peak memory, and freezing a server's whole tree
-/// as a hung dependency (SIGSTOP keeps its sockets open and answers nothing). Shared with the bench.
+/// as a hung dependency (SIGSTOP keeps its sockets open and answers nothing)..
 /// </summary>
 public static class ProcessTree
 {

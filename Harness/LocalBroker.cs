@@ -1,10 +1,10 @@
 using System.Diagnostics;
 
-namespace Worker.Tests.Support;
+namespace Harness;
 
 /// <summary>
 /// rabbitmqctl against the broker the AppHost runs as a local process, as its own node: the node name, the cookie's
-/// home and the port mapper come from the broker process's environment. Shared with the bench.
+/// home and the port mapper come from the broker process's environment..
 /// </summary>
 public static class LocalBroker
 {
