@@ -92,16 +92,17 @@ public class RunningApp : IAsyncDisposable
             : "no state";
 
     /// <summary>
-    /// The process Aspire started for a resource (for a local server, the runuser or sh that runs it), which changes
-    /// when it restarts. A container has none: that fails here, never as a 0 that a signal would read as "every process".
+    /// The process Aspire started for a running resource (for a local server, the runuser or sh that runs it), which
+    /// changes when it restarts. A container has none, and a stopped resource's pid may belong to another process by
+    /// now: both fail here, never as a 0 or a stale pid that a signal would reach.
     /// </summary>
     public int ProcessId(string resource) =>
-        TryProcessId(resource, runningOnly: false) ?? throw new InvalidOperationException($"{resource} has no process of its own (a container?).");
+        TryProcessId(resource) ?? throw new InvalidOperationException($"{resource} is not running as a process of its own (stopped, or a container).");
 
-    /// <summary>The process of a resource, or null when it has none (a container) or, with <paramref name="runningOnly"/>, is not running.</summary>
-    public int? TryProcessId(string resource, bool runningOnly = true) =>
+    /// <summary>The process of a running resource, or null when it is not running or has none (a container).</summary>
+    public int? TryProcessId(string resource) =>
         App.ResourceNotifications.TryGetCurrentState(resource, out var state)
-        && (!runningOnly || state.Snapshot.State?.Text == KnownResourceStates.Running)
+        && state.Snapshot.State?.Text == KnownResourceStates.Running
         && state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value is { } pid
         && Convert.ToInt32(pid, CultureInfo.InvariantCulture) is > 1 and var id
             ? id

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# What the tests need besides the servers: docker-compose (validates Compose files offline), chromium (the dashboard
-# test drives it with Playwright), both Debian packages, and kubectl (renders the kustomize overlay offline).
+# What the tests need besides the servers, from Debian's packages: curl and procps (probing, finding and signalling
+# processes), docker-compose (validates Compose files offline) and chromium (the dashboard tests drive it with
+# Playwright); and kubectl (renders the kustomize overlay offline).
 set -euo pipefail
 
 missing=()
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v pgrep >/dev/null 2>&1 || missing+=(procps)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] || bash "$(dirname "$0")/install-packages.sh" test-prerequisites "${missing[@]}"

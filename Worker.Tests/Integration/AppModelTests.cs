@@ -47,6 +47,20 @@ public sealed class AppModelTests
         Assert.Contains("BackingServices:Mode is 'vms'", Flatten(error), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("redis-password", "pa#ss")]
+    [InlineData("workerdb-password", "a;b")]
+    [InlineData("rabbitmq-username", "us@er")]
+    public async Task A_credential_the_local_servers_cannot_carry_stops_the_app_host_naming_it(string parameter, string value)
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--BackingServices:Mode=processes", $"--Parameters:{parameter}={value}"], cancellation.Token));
+
+        Assert.Contains($"Parameters:{parameter} holds characters", Flatten(error), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Worker_replicas_each_get_their_own_probe_port_and_every_dependency()
     {

@@ -46,13 +46,25 @@ public sealed partial class FirstRunTests
         }
         finally
         {
-            // As Ctrl+C in a terminal, and docker stop, do; the AppHost's orchestrator then stops the servers.
-            foreach (var pid in ProcessTree.Descendants(run.Id).Prepend(run.Id).Where(p => ProcessTree.Name(p) is "bash" or "dotnet" or "AppHost"))
+            // As Ctrl+C in a terminal, and docker stop, do; the AppHost's orchestrator then stops the servers. Whatever
+            // does not stop within the bound is killed, so a failed stop never hides the test's own failure.
+            if (!run.HasExited)
             {
-                await ProcessTree.SignalAsync(pid, "TERM");
+                foreach (var pid in ProcessTree.Descendants(run.Id).Prepend(run.Id).Where(p => ProcessTree.Name(p) is "bash" or "dotnet" or "AppHost"))
+                {
+                    await ProcessTree.SignalAsync(pid, "TERM");
+                }
             }
 
-            await run.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            try
+            {
+                await run.WaitForExitAsync(stopped.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                run.Kill(entireProcessTree: true);
+            }
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Worker.Commands;
@@ -17,6 +15,7 @@ public sealed class BatchAttemptsTests : IDisposable
     private readonly FakeDeadLetters _deadLetters = new();
     private readonly PipelineStatus _status = new(TimeProvider.System);
     private readonly WorkerTelemetry _telemetry = new(new TestMeterFactory());
+    private readonly RecordingLogger<BatchAttempts> _logger = new();
 
     public void Dispose() => _telemetry.Dispose();
 
@@ -83,21 +82,58 @@ public sealed class BatchAttemptsTests : IDisposable
         Assert.All(batch, d => Assert.True(d.IsDone));
     }
 
+    [Fact]
+    public async Task The_log_says_why_a_batch_was_split_which_delivery_was_dead_lettered_and_each_retry()
+    {
+        var failures = 1;
+        var store = new FakeStore(m => m.Id == "l-3" ? FakeStore.Refusal() : failures-- > 0 ? new NpgsqlException("connection refused") : null);
+        var batch = Enumerable.Range(0, 4).Select(i => Deliveries.Of(SampleMessages.Valid($"l-{i}"))).ToList();
+
+        await Attempts(store).RunAsync(batch, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Contains("Warning: A batch failed (attempt 1); nothing acked, retrying in", _logger.Lines.First(), StringComparison.Ordinal);
+        Assert.Contains("Information: A batch of 4 failed for its content (22P05 unsupported Unicode escape sequence); splitting it to find the culprit", _logger.Lines);
+        Assert.Contains($"Warning: Delivery {batch[3].Tag} cannot be stored and goes to the dead-letter queue: unprocessable: 22P05 unsupported Unicode escape sequence", _logger.Lines);
+        Assert.StartsWith("a batch: NpgsqlException: connection refused", _status.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_dead_letter_of_an_unprocessable_message_is_published_again_when_its_publish_fails()
+    {
+        _deadLetters.FailFirst.Enqueue(new RabbitMQ.Client.Exceptions.PublishException(1, isReturn: true));
+        var batch = new[] { Deliveries.Of(SampleMessages.Valid("u-1")) };
+
+        await Attempts(new FakeStore(_ => FakeStore.Refusal())).RunAsync(batch, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.StartsWith("unprocessable: 22P05", Assert.Single(_deadLetters.Published).Reason, StringComparison.Ordinal);
+        Assert.Equal("dead-lettered", batch[0].Outcome);
+    }
+
+    [Fact]
+    public async Task A_batch_cut_short_by_shutdown_is_left_for_redelivery_not_judged_unprocessable()
+    {
+        using var stopping = new CancellationTokenSource();
+        var store = new FakeStore(_ =>
+        {
+            stopping.Cancel();
+            return FakeStore.Refusal();
+        });
+        var batch = new[] { Deliveries.Of(SampleMessages.Valid("s-1")) };
+
+        // The refusal goes back to the loop, which leaves the batch unacked for the broker to redeliver.
+        await Assert.ThrowsAsync<PostgresException>(() => Attempts(store).RunAsync(batch, stopping.Token).WaitAsync(Bound));
+
+        Assert.Empty(_deadLetters.Published);
+        Assert.DoesNotContain(_logger.Lines, line => line.Contains("cannot be stored", StringComparison.Ordinal));
+        Assert.False(batch[0].IsDone);
+    }
+
     private BatchAttempts Attempts(FakeStore store)
     {
         var options = Options.Create(new MessagingOptions());
         var processor = new BatchProcessor(_dedup, store, _deadLetters, _telemetry, options);
-        return new BatchAttempts(processor, _status, TimeProvider.System, options, NullLogger<BatchAttempts>.Instance);
+        return new BatchAttempts(processor, _status, TimeProvider.System, options, _logger);
     }
 
     private static string MessageId(string body) => System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        public Meter Create(MeterOptions options) => new(options);
-
-        public void Dispose()
-        {
-        }
-    }
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using ServiceDefaults.Probes;
-using Worker.Tests.Support;
 
 namespace Worker.Tests.Unit;
 
@@ -60,7 +59,21 @@ public sealed class BoundedHealthCheckTests : IDisposable
         Assert.DoesNotContain(ProbeTags.Ready, report.Entries["self"].Tags);
     }
 
-    private ServiceProvider BuildServices()
+    [Fact]
+    public async Task A_bounded_check_sees_its_own_registration_and_a_throwing_one_reads_as_its_failure_status()
+    {
+        using var services = BuildServices(builder => builder.Services.AddHealthChecks()
+            .AddCheck("degraded-by-registration", new RegistrationCheck(), failureStatus: HealthStatus.Degraded)
+            .AddCheck("throws", new ThrowingCheck(), failureStatus: HealthStatus.Degraded));
+        var health = services.GetRequiredService<HealthCheckService>();
+
+        var report = await Within.Async(health.CheckHealthAsync(r => r.Name != "blocked"), Guard, "A health run");
+
+        Assert.Equal((HealthStatus.Healthy, "degraded-by-registration"), (report.Entries["degraded-by-registration"].Status, report.Entries["degraded-by-registration"].Description));
+        Assert.Equal((HealthStatus.Degraded, "connection refused"), (report.Entries["throws"].Status, report.Entries["throws"].Description));
+    }
+
+    private ServiceProvider BuildServices(Action<IHostApplicationBuilder>? more = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new());
         builder.Configuration["Probes:CheckTimeout"] = "00:00:00.5";
@@ -71,6 +84,7 @@ public sealed class BoundedHealthCheckTests : IDisposable
             _release.Wait(TimeSpan.FromSeconds(30));
             return new StaticCheck();
         }, failureStatus: null, tags: null));
+        more?.Invoke(builder);
         return builder.Services.BuildServiceProvider();
     }
 
@@ -78,5 +92,18 @@ public sealed class BoundedHealthCheckTests : IDisposable
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.FromResult(HealthCheckResult.Healthy());
+    }
+
+    // Answers with the name of its registration, which it reads from the context, as the health-check middleware gives it.
+    private sealed class RegistrationCheck : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(HealthCheckResult.Healthy(context.Registration.Name));
+    }
+
+    private sealed class ThrowingCheck : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("connection refused");
     }
 }

@@ -46,6 +46,10 @@ public sealed class FailureClassifierTests
 
         Assert.Equal("22P05 unsupported Unicode escape sequence", FailureClassifier.Describe(postgres));
         Assert.Equal(200, FailureClassifier.Describe(new FormatException(new string('x', 500))).Length);
+        Assert.EndsWith("…", FailureClassifier.Describe(new FormatException(new string('x', 500))), StringComparison.Ordinal);
+        // "FormatException: " and 183 characters make exactly 200: kept whole, not cut.
+        var exactly = new string('y', 200 - "FormatException: ".Length);
+        Assert.Equal($"FormatException: {exactly}", FailureClassifier.Describe(new FormatException(exactly)));
     }
 
     private static PostgresException Postgres(string sqlState) => new("message", "ERROR", "ERROR", sqlState);

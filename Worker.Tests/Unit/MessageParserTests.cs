@@ -27,6 +27,7 @@ public sealed class MessageParserTests
     [Theory]
     [InlineData("{\"id\": \"x\"", "invalid-json:")]
     [InlineData("null", "invalid-json:")]
+    [InlineData("{\"id\":\"\\u0041", "invalid-json:")]
     [InlineData("{\"id\":\"a\",\"type\":\"t\",\"payload\":{}}", "invalid-json:")]
     [InlineData("{\"id\":\"a\",\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\",\"extra\":1}", "invalid-json:")]
     [InlineData("{\"id\":\"a\",\"id\":\"b\",\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\"}", "invalid-json:")]

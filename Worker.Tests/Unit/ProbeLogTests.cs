@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ServiceDefaults.Probes;
+using Worker.Tests.Unit.Fakes;
 
 namespace Worker.Tests.Unit;
 
@@ -13,8 +13,9 @@ public sealed class ProbeLogTests
     [Fact]
     public async Task A_failure_is_logged_once_naming_the_check_and_its_recovery_once()
     {
-        var logger = new RecordingLogger();
-        var state = new ProbeState(new FakeTimeProvider(), Options.Create(new ProbeOptions()), new Lifetime(), new TestMeterFactory(), logger);
+        var logger = new RecordingLogger<ProbeState>();
+        using var meters = new TestMeterFactory();
+        var state = new ProbeState(new FakeTimeProvider(), Options.Create(new ProbeOptions()), new IdleLifetime(), meters, logger);
 
         await state.PublishAsync(Report(HealthStatus.Healthy), CancellationToken.None);
         await state.PublishAsync(Report(HealthStatus.Unhealthy, "Connection refused"), CancellationToken.None);
@@ -27,39 +28,4 @@ public sealed class ProbeLogTests
 
     private static HealthReport Report(HealthStatus status, string? reason = null) =>
         new(new Dictionary<string, HealthReportEntry> { ["redis"] = new(status, reason, TimeSpan.Zero, null, null, [ProbeTags.Ready]) }, TimeSpan.Zero);
-
-    private sealed class RecordingLogger : ILogger<ProbeState>
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add($"{logLevel}: {formatter(state, exception)}");
-    }
-
-    private sealed class Lifetime : IHostApplicationLifetime
-    {
-        public CancellationToken ApplicationStarted => CancellationToken.None;
-
-        public CancellationToken ApplicationStopping => CancellationToken.None;
-
-        public CancellationToken ApplicationStopped => CancellationToken.None;
-
-        public void StopApplication()
-        {
-        }
-    }
-
-    private sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
-    {
-        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
-
-        public void Dispose()
-        {
-        }
-    }
 }

@@ -13,8 +13,6 @@ public readonly record struct RawJson(int Start, int Length, JsonValueKind Kind)
 /// <summary>Reads a value's position instead of the value. It is never written: samples are written by hand.</summary>
 public sealed class RawJsonConverter : JsonConverter<RawJson>
 {
-    public override bool HandleNull => true;
-
     public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var kind = reader.TokenType switch
@@ -27,10 +25,11 @@ public sealed class RawJsonConverter : JsonConverter<RawJson>
             JsonTokenType.False => JsonValueKind.False,
             _ => JsonValueKind.Null,
         };
-        // Positions are absolute: the parser reads one contiguous body.
-        var start = checked((int)reader.TokenStartIndex);
+        // Positions are absolute: the parser reads one contiguous body, at most Messaging:MaxBodyBytes (16 MiB) long.
+        // A JSON null reaches this converter too, as RawJson is a value type, and reads as the kind Null.
+        var start = (int)reader.TokenStartIndex;
         reader.Skip();
-        return new RawJson(start, checked((int)reader.BytesConsumed) - start, kind);
+        return new RawJson(start, (int)reader.BytesConsumed - start, kind);
     }
 
     public override void Write(Utf8JsonWriter writer, RawJson value, JsonSerializerOptions options) =>

@@ -30,7 +30,7 @@ public sealed class PipelineStatus(TimeProvider time)
     private long _lastProgressAt = time.GetTimestamp();
     private long _consumerGoneAt;
     private long _connectedSince;
-    private volatile bool _restartHelps = true;
+    private volatile bool _restartHelps;
     private volatile ConsumerState _consumer;
     private volatile bool _migrated;
     private volatile bool _topologyDeclared;
@@ -92,7 +92,6 @@ public sealed class PipelineStatus(TimeProvider time)
     public void MarkConsuming()
     {
         _consumerProblem = null;
-        _restartHelps = true;
         Volatile.Write(ref _consumerGoneAt, 0);
         _consumer = ConsumerState.Consuming;
     }

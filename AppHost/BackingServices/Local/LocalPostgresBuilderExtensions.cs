@@ -21,7 +21,7 @@ public static class LocalPostgresBuilderExtensions
         var bin = LocalServerBinaries.Require(LocalServerBinaries.PostgresBinDirectory, "PostgreSQL");
         // The server runs under a shell that turns SIGTERM into a fast shutdown.
         var server = LocalServer.Prepare(builder, name, Shell, "sh", "postgres");
-        var passwordParameter = password?.Resource ?? LocalServer.DefaultPassword(builder, $"{name}-password");
+        var passwordParameter = password is null ? LocalServer.DefaultPassword(builder, $"{name}-password") : LocalServer.Safe(builder, password.Resource);
         var dataDirectory = Path.Combine(server.Home, "data");
         var postgres = new LocalPostgresResource(name, server.Command, server.Home, passwordParameter);
 
@@ -50,7 +50,7 @@ public static class LocalPostgresBuilderExtensions
         IResourceBuilder<ParameterResource>? ownerPassword = null, string? databaseName = null)
     {
         var builder = server.ApplicationBuilder;
-        var password = ownerPassword?.Resource ?? LocalServer.DefaultPassword(builder, $"{name}-password");
+        var password = ownerPassword is null ? LocalServer.DefaultPassword(builder, $"{name}-password") : LocalServer.Safe(builder, ownerPassword.Resource);
         var database = new LocalPostgresDatabaseResource(name, databaseName ?? name, server.Resource, owner, password);
 
         builder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, (_, ct) => LocalPostgresSetup.CreateOwnerAndDatabaseAsync(database, ct));

@@ -23,8 +23,8 @@ public static class LocalRabbitMQBuilderExtensions
         IResourceBuilder<ParameterResource>? userName = null, IResourceBuilder<ParameterResource>? password = null)
     {
         var server = LocalServer.Prepare(builder, name, LocalServerBinaries.RabbitMQServer, "rabbitmq-server", "rabbitmq");
-        var user = userName?.Resource ?? builder.AddParameter($"{name}-username", "guest").Resource;
-        var secret = password?.Resource ?? LocalServer.DefaultPassword(builder, $"{name}-password");
+        var user = LocalServer.Safe(builder, userName?.Resource ?? builder.AddParameter($"{name}-username", "guest").Resource);
+        var secret = password is null ? LocalServer.DefaultPassword(builder, $"{name}-password") : LocalServer.Safe(builder, password.Resource);
         var home = server.Home;
         var rabbitmq = new LocalRabbitMQResource(name, server.Command, home, user, secret);
         var epmd = builder.AddLocalEpmd($"{name}-epmd", home).WithParentRelationship(rabbitmq);

@@ -11,7 +11,7 @@ public static class LocalRedisBuilderExtensions
         this IDistributedApplicationBuilder builder, [ResourceName] string name, IResourceBuilder<ParameterResource>? password = null)
     {
         var server = LocalServer.Prepare(builder, name, LocalServerBinaries.RedisServer, "redis-server", "redis");
-        var passwordParameter = password?.Resource ?? LocalServer.DefaultPassword(builder, $"{name}-password");
+        var passwordParameter = password is null ? LocalServer.DefaultPassword(builder, $"{name}-password") : LocalServer.Safe(builder, password.Resource);
         var configFile = Path.Combine(server.Home, "redis.conf");
         var redis = new LocalRedisResource(name, server.Command, server.Home, passwordParameter);
 

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AppHost.BackingServices.Local;
@@ -8,7 +10,7 @@ namespace AppHost.BackingServices.Local;
 /// runuser when the AppHost is root), its private directory under this app's run directory, its primary endpoint, and
 /// an AppHost health check on its connection string, which WaitFor honours as it does for the official integrations.
 /// </summary>
-internal sealed record LocalServer(string Binary, ServiceUser User, string Home)
+internal sealed partial record LocalServer(string Binary, ServiceUser User, string Home)
 {
     /// <summary>The command DCP starts: the binary itself, or runuser in front of it.</summary>
     public string Command => User.Command(Binary);
@@ -22,7 +24,25 @@ internal sealed record LocalServer(string Binary, ServiceUser User, string Home)
 
     /// <summary>A generated password the servers' config files can carry: letters and digits only.</summary>
     public static ParameterResource DefaultPassword(IDistributedApplicationBuilder builder, string name) =>
-        ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, name, special: false);
+        Safe(builder, ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, name, special: false));
+
+    /// <summary>
+    /// A credential as the local servers take it: in config files (redis.conf, rabbitmq.conf) and connection strings,
+    /// where a quote, '#', ',', ';', '@' or a line break would change their meaning. Generated values never hold one; a
+    /// supplied value that does is refused at start, naming its parameter.
+    /// </summary>
+    public static ParameterResource Safe(IDistributedApplicationBuilder builder, ParameterResource parameter)
+    {
+        var key = $"Parameters:{parameter.Name}";
+        if (builder.Configuration[key] is { } supplied && !SafeValue().IsMatch(supplied))
+        {
+            throw new InvalidOperationException(
+                $"{key} holds characters the local servers' config files and connection strings cannot carry safely. " +
+                "Use letters, digits, '.', '_', '~' and '-' only, or leave it unset to have one generated.");
+        }
+
+        return parameter;
+    }
 
     public IResourceBuilder<T> AddResource<T>(
         IDistributedApplicationBuilder builder,
@@ -45,4 +65,7 @@ internal sealed record LocalServer(string Binary, ServiceUser User, string Home)
             .WithHealthCheck(healthCheckKey)
             .ExcludeFromManifest();
     }
+
+    [GeneratedRegex(@"\A[A-Za-z0-9._~-]+\z")]
+    private static partial Regex SafeValue();
 }

@@ -84,5 +84,12 @@ public sealed class FakeQueueDepth : IQueueDepth
 {
     public uint? Ready { get; set; } = 0;
 
-    public Task<uint?> ReadyAsync(CancellationToken ct) => Task.FromResult(Ready);
+    /// <summary>How often the broker was asked.</summary>
+    public int Calls { get; private set; }
+
+    public Task<uint?> ReadyAsync(CancellationToken ct)
+    {
+        Calls++;
+        return Task.FromResult(Ready);
+    }
 }

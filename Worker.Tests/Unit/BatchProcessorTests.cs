@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Worker.Commands;
+using Worker.Messaging;
+using Worker.Telemetry;
+using Worker.Tests.Unit.Fakes;
+
+namespace Worker.Tests.Unit;
+
+/// <summary>One attempt at a batch: Redis as the fast path, PostgreSQL for the rest, the counters and each message's spans.</summary>
+public sealed class BatchProcessorTests : IDisposable
+{
+    private readonly FakeDedup _dedup = new();
+    private readonly FakeStore _store = new(_ => null);
+    private readonly FakeDeadLetters _deadLetters = new();
+    private readonly WorkerTelemetry _telemetry = new(new TestMeterFactory());
+    private readonly ConcurrentDictionary<string, long> _counts = new();
+    private readonly MeterListener _listener = new();
+    private readonly BatchProcessor _processor;
+
+    public BatchProcessorTests()
+    {
+        _processor = new BatchProcessor(_dedup, _store, _deadLetters, _telemetry, Options.Create(new MessagingOptions()));
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter == _telemetry.Meter)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _counts.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value));
+        _listener.Start();
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _telemetry.Dispose();
+    }
+
+    [Fact]
+    public async Task Each_message_is_counted_once_as_stored_duplicate_or_dead_lettered_and_new_ids_are_marked_in_redis()
+    {
+        _dedup.Marked["known"] = true;
+        var batch = new[]
+        {
+            Deliveries.Of(SampleMessages.Valid("new-1")),
+            Deliveries.Of(SampleMessages.Valid("new-2")),
+            Deliveries.Of(SampleMessages.Valid("new-1")),
+            Deliveries.Of(SampleMessages.Valid("known")),
+            Deliveries.Of(SampleMessages.Malformed(0)),
+        };
+
+        await _processor.ProcessAsync(batch, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["new-1", "new-2"], _store.Rows.Keys.Order());
+        Assert.Equal(["known", "new-1", "new-2"], _dedup.Marked.Keys.Order());
+        Assert.Equal(2, _counts.GetValueOrDefault("worker.messages.processed"));
+        Assert.Equal(2, _counts.GetValueOrDefault("worker.messages.duplicate"));
+        Assert.Equal(1, _counts.GetValueOrDefault("worker.messages.dead_lettered"));
+    }
+
+    [Fact]
+    public async Task A_batch_with_nothing_to_store_makes_no_round_trip_to_postgres()
+    {
+        await _processor.ProcessAsync([Deliveries.Of(SampleMessages.Malformed(1))], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, _store.Statements);
+        Assert.Single(_deadLetters.Published);
+    }
+
+    [Fact]
+    public async Task Every_message_gets_a_dedup_span_over_the_shared_call_and_only_the_new_ones_an_insert_span()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == WorkerTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        _dedup.Marked["seen"] = true;
+        var batch = new[] { Deliveries.Of(SampleMessages.Valid("fresh")), Deliveries.Of(SampleMessages.Valid("seen")) };
+        foreach (var delivery in batch)
+        {
+            delivery.StartTrace();
+        }
+
+        await _processor.ProcessAsync(batch, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var traces = batch.Select(d => d.Trace!.TraceId).ToHashSet();
+        var ours = spans.Where(s => traces.Contains(s.TraceId)).ToList();
+        var dedup = ours.Where(s => s.DisplayName == "dedup").ToList();
+        Assert.Equal(traces, dedup.Select(s => s.TraceId).ToHashSet());
+        // One shared call: every message's span shows its very start and end.
+        Assert.Single(dedup.Select(s => (s.StartTimeUtc, s.Duration)).Distinct());
+        var insert = Assert.Single(ours, s => s.DisplayName == "insert");
+        Assert.Equal(batch[0].Trace!.TraceId, insert.TraceId);
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Time.Testing;
+using Worker.Messaging;
+
+namespace Worker.Tests.Unit;
+
+/// <summary>The clocks the probes read: how long work has waited, since progress, since the consumer went, the longest attempt.</summary>
+public sealed class PipelineStatusTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly PipelineStatus _status;
+
+    public PipelineStatusTests() => _status = new PipelineStatus(_time);
+
+    [Fact]
+    public void Work_waits_from_its_arrival_until_the_window_empties()
+    {
+        _time.Advance(TimeSpan.FromMinutes(5));
+        _status.AddInFlight(3);
+        _time.Advance(TimeSpan.FromSeconds(7));
+        Assert.Equal(TimeSpan.FromSeconds(7), _status.WaitingFor);
+
+        _status.RecordProgress(2);
+        Assert.Equal(1, _status.InFlight);
+        Assert.Equal(TimeSpan.FromSeconds(7), _status.WaitingFor);
+
+        _status.RecordProgress(1);
+        Assert.Equal(0, _status.InFlight);
+        Assert.Equal(TimeSpan.Zero, _status.WaitingFor);
+    }
+
+    [Fact]
+    public void Progress_restarts_its_clock()
+    {
+        _time.Advance(TimeSpan.FromMinutes(5));
+        _status.AddInFlight(1);
+        _status.RecordProgress(1);
+        _time.Advance(TimeSpan.FromSeconds(4));
+
+        Assert.Equal(TimeSpan.FromSeconds(4), _status.SinceProgress);
+    }
+
+    [Fact]
+    public void The_consumer_is_lost_from_when_it_went_on_an_open_connection_and_each_loss_counts_anew()
+    {
+        _status.MarkConnected(true);
+        _time.Advance(TimeSpan.FromSeconds(100));
+        _status.MarkConsumerGone("cancelled by the broker");
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromSeconds(10), _status.ConsumerLostFor);
+
+        _status.MarkConsuming();
+        Assert.Equal(TimeSpan.Zero, _status.ConsumerLostFor);
+        _time.Advance(TimeSpan.FromSeconds(100));
+        _status.MarkConsumerGone("cancelled again");
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(TimeSpan.FromSeconds(3), _status.ConsumerLostFor);
+        Assert.Equal("cancelled again", _status.ConsumerProblem);
+    }
+
+    [Fact]
+    public void The_longest_running_attempt_is_the_oldest_one()
+    {
+        using var old = _status.TrackAttempt();
+        _time.Advance(TimeSpan.FromSeconds(50));
+        using var recent = _status.TrackAttempt();
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(TimeSpan.FromSeconds(60), _status.LongestAttempt);
+    }
+
+    [Fact]
+    public void A_loop_failure_and_an_error_name_their_exception()
+    {
+        _status.MarkLoopFailed(new InvalidOperationException("bug"));
+        _status.RecordError("a batch", new TimeoutException("too slow"));
+
+        Assert.Equal("InvalidOperationException: bug", _status.LoopFailure);
+        Assert.Equal("a batch: TimeoutException: too slow", _status.LastError);
+    }
+}
