@@ -10,7 +10,10 @@ using Worker.Tests.Unit.Fakes;
 
 namespace Worker.Tests.Unit;
 
-/// <summary>The probe state's gauges and log lines, its registration as the refresher's target, and its option bounds.</summary>
+/// <summary>
+/// The probe state's gauges and log lines (a failing check logged once when it starts failing, naming the check and its
+/// reason, and once when it passes again), its registration as the refresher's target, and its option bounds.
+/// </summary>
 public sealed class ProbeStateTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
@@ -56,10 +59,22 @@ public sealed class ProbeStateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failure_is_logged_once_naming_the_check_and_its_recovery_once()
+    {
+        await _state.PublishAsync(Entry(HealthStatus.Healthy, null, null), CancellationToken.None);
+        await _state.PublishAsync(Entry(HealthStatus.Unhealthy, "Connection refused", null), CancellationToken.None);
+        await _state.PublishAsync(Entry(HealthStatus.Unhealthy, "Connection refused", null), CancellationToken.None);
+        await _state.PublishAsync(Entry(HealthStatus.Unhealthy, "Connection refused", null), CancellationToken.None);
+        await _state.PublishAsync(Entry(HealthStatus.Healthy, null, null), CancellationToken.None);
+
+        Assert.Equal(["Warning: Health check redis failed: Connection refused", "Information: Health check redis passes again"], _logger.Lines);
+    }
+
+    [Fact]
     public async Task A_failure_without_a_description_is_logged_with_its_exception_or_as_having_no_reason()
     {
-        await _state.PublishAsync(Entry(null, new TimeoutException("no answer from redis")), CancellationToken.None);
-        await _state.PublishAsync(Entry(null, null, name: "postgres"), CancellationToken.None);
+        await _state.PublishAsync(Entry(HealthStatus.Unhealthy, null, new TimeoutException("no answer from redis")), CancellationToken.None);
+        await _state.PublishAsync(Entry(HealthStatus.Unhealthy, null, null, name: "postgres"), CancellationToken.None);
 
         Assert.Contains("Warning: Health check redis failed: no answer from redis", _logger.Lines);
         Assert.Contains("Warning: Health check postgres failed: no reason given", _logger.Lines);
@@ -158,6 +173,6 @@ public sealed class ProbeStateTests : IDisposable
         ["self"] = new(live, null, TimeSpan.Zero, null, null, [ProbeTags.Live]),
     }, TimeSpan.Zero);
 
-    private static HealthReport Entry(string? description, Exception? exception, string name = "redis") =>
-        new(new Dictionary<string, HealthReportEntry> { [name] = new(HealthStatus.Unhealthy, description, TimeSpan.Zero, exception, null, [ProbeTags.Ready]) }, TimeSpan.Zero);
+    private static HealthReport Entry(HealthStatus status, string? description, Exception? exception, string name = "redis") =>
+        new(new Dictionary<string, HealthReportEntry> { [name] = new(status, description, TimeSpan.Zero, exception, null, [ProbeTags.Ready]) }, TimeSpan.Zero);
 }
