@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Worker.Commands;
 using Worker.Messaging;
@@ -16,27 +15,18 @@ public sealed class BatchProcessorTests : IDisposable
     private readonly FakeStore _store = new(_ => null);
     private readonly FakeDeadLetters _deadLetters = new();
     private readonly WorkerTelemetry _telemetry = new(new TestMeterFactory());
-    private readonly ConcurrentDictionary<string, long> _counts = new();
-    private readonly MeterListener _listener = new();
+    private readonly InstrumentReader _instruments;
     private readonly BatchProcessor _processor;
 
     public BatchProcessorTests()
     {
         _processor = new BatchProcessor(_dedup, _store, _deadLetters, _telemetry, Options.Create(new MessagingOptions()));
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter == _telemetry.Meter)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _counts.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value));
-        _listener.Start();
+        _instruments = new InstrumentReader(meter => meter == _telemetry.Meter);
     }
 
     public void Dispose()
     {
-        _listener.Dispose();
+        _instruments.Dispose();
         _telemetry.Dispose();
     }
 
@@ -57,9 +47,9 @@ public sealed class BatchProcessorTests : IDisposable
 
         Assert.Equal(["new-1", "new-2"], _store.Rows.Keys.Order());
         Assert.Equal(["known", "new-1", "new-2"], _dedup.Marked.Keys.Order());
-        Assert.Equal(2, _counts.GetValueOrDefault("worker.messages.processed"));
-        Assert.Equal(2, _counts.GetValueOrDefault("worker.messages.duplicate"));
-        Assert.Equal(1, _counts.GetValueOrDefault("worker.messages.dead_lettered"));
+        Assert.Equal(2, _instruments.Sums.GetValueOrDefault("worker.messages.processed"));
+        Assert.Equal(2, _instruments.Sums.GetValueOrDefault("worker.messages.duplicate"));
+        Assert.Equal(1, _instruments.Sums.GetValueOrDefault("worker.messages.dead_lettered"));
     }
 
     [Fact]

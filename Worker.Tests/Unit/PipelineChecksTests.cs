@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -143,8 +142,8 @@ public sealed class PipelineChecksTests : IDisposable
     [Fact]
     public async Task A_stall_starts_at_stall_after_names_the_work_and_the_last_error_and_shows_on_the_gauge()
     {
-        using var gauge = new GaugeReader(_telemetry.Meter, "worker.pipeline.stalled");
-        Assert.Equal("1 while work waits and nothing has completed for Probes:StallAfter.", gauge.Description);
+        using var instruments = new InstrumentReader(meter => meter == _telemetry.Meter);
+        Assert.Equal("1 while work waits and nothing has completed for Probes:StallAfter.", instruments.Descriptions["worker.pipeline.stalled"]);
         Assert.Equal("Nothing waits.", (await _progress.CheckHealthAsync(Context)).Description);
 
         _time.Advance(TimeSpan.FromMinutes(10));
@@ -152,17 +151,17 @@ public sealed class PipelineChecksTests : IDisposable
         _time.Advance(TimeSpan.FromSeconds(29));
         var waiting = await _progress.CheckHealthAsync(Context);
         Assert.Equal((HealthStatus.Healthy, "3 in flight, progressing."), (waiting.Status, waiting.Description));
-        Assert.Equal(0, gauge.Read());
+        Assert.Equal(0, instruments.Observe().Gauges["worker.pipeline.stalled"]);
 
         _time.Advance(TimeSpan.FromSeconds(1));
         var stalled = await _progress.CheckHealthAsync(Context);
         Assert.Equal(HealthStatus.Unhealthy, stalled.Status);
         Assert.Equal("Stalled: 3 deliveries in flight and 0 ready in the queue, and nothing completed for 30 s. Last error: none.", stalled.Description);
-        Assert.Equal(1, gauge.Read());
+        Assert.Equal(1, instruments.Observe().Gauges["worker.pipeline.stalled"]);
 
         _status.RecordProgress(3);
         Assert.Equal("Nothing waits.", (await _progress.CheckHealthAsync(Context)).Description);
-        Assert.Equal(0, gauge.Read());
+        Assert.Equal(0, instruments.Observe().Gauges["worker.pipeline.stalled"]);
     }
 
     [Fact]
@@ -204,35 +203,5 @@ public sealed class PipelineChecksTests : IDisposable
         _time.Advance(TimeSpan.FromSeconds(30));
 
         Assert.Contains("0 deliveries in flight and an unknown number of messages ready in the queue", (await _progress.CheckHealthAsync(Context)).Description, StringComparison.Ordinal);
-    }
-
-    private sealed class GaugeReader : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _value = -1;
-
-        public string? Description { get; private set; }
-
-        public GaugeReader(Meter meter, string name)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter == meter && instrument.Name == name)
-                {
-                    Description = instrument.Description;
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<int>((_, value, _, _) => _value = value);
-            _listener.Start();
-        }
-
-        public long Read()
-        {
-            _listener.RecordObservableInstruments();
-            return _value;
-        }
-
-        public void Dispose() => _listener.Dispose();
     }
 }

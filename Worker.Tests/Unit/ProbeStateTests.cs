@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -29,32 +28,19 @@ public sealed class ProbeStateTests : IDisposable
     [Fact]
     public async Task The_gauges_read_1_while_each_probe_passes_and_0_when_it_fails()
     {
-        var values = new Dictionary<string, int>();
-        var descriptions = new Dictionary<string, string?>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (_meters.Created.Contains(instrument.Meter))
-            {
-                descriptions[instrument.Name] = instrument.Description;
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => values[instrument.Name] = value);
-        listener.Start();
-
-        Assert.Equal("1 while the readiness probe passes.", descriptions["probe.ready"]);
-        Assert.Equal("1 while the liveness probe passes.", descriptions["probe.alive"]);
+        using var instruments = new InstrumentReader(_meters.Created.Contains);
+        Assert.Equal("1 while the readiness probe passes.", instruments.Descriptions["probe.ready"]);
+        Assert.Equal("1 while the liveness probe passes.", instruments.Descriptions["probe.alive"]);
         await _state.PublishAsync(Report(HealthStatus.Healthy, HealthStatus.Healthy), CancellationToken.None);
-        listener.RecordObservableInstruments();
+        var values = instruments.Observe().Gauges;
         Assert.Equal((1, 1), (values["probe.ready"], values["probe.alive"]));
 
         await _state.PublishAsync(Report(HealthStatus.Unhealthy, HealthStatus.Healthy), CancellationToken.None);
-        listener.RecordObservableInstruments();
+        instruments.Observe();
         Assert.Equal((0, 1), (values["probe.ready"], values["probe.alive"]));
 
         await _state.PublishAsync(Report(HealthStatus.Unhealthy, HealthStatus.Unhealthy), CancellationToken.None);
-        listener.RecordObservableInstruments();
+        instruments.Observe();
         Assert.Equal((0, 0), (values["probe.ready"], values["probe.alive"]));
     }
 

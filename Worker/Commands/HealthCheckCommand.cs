@@ -20,20 +20,18 @@ public static class HealthCheckCommand
         configuration.GetSection(ProbeOptions.SectionName).Bind(probes);
         var probe = new Argument<string>("probe") { Description = "Which probe: ready or alive." };
         probe.AcceptOnlyFromAmong("ready", "alive");
-        var url = new Option<string>("--url") { Description = "Where the probes are served.", DefaultValueFactory = _ => LocalProbeUrl(configuration) };
-        url.Validators.Add(result =>
+        var url = new Option<Uri>("--url")
         {
-            if (!Uri.TryCreate(result.GetValueOrDefault<string>(), UriKind.Absolute, out _))
-            {
-                result.AddError($"--url must be an absolute URL, not '{result.GetValueOrDefault<string>()}'.");
-            }
-        });
+            Description = "Where the probes are served.",
+            CustomParser = result => AbsoluteUri(result.Tokens[0].Value, result),
+            DefaultValueFactory = result => AbsoluteUri(LocalProbeUrl(configuration), result),
+        };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 2 };
         timeout.Within(0.001, 3600);
 
         var command = new Command(Name, "Probes the worker's endpoint; exits 0 when healthy, 1 otherwise.") { probe, url, timeout };
         command.SetAction((parsed, ct) => RunAsync(
-            new Uri(new Uri(parsed.GetValue(url)!), parsed.GetValue(probe) == "ready" ? probes.ReadyPath : probes.AlivePath),
+            new Uri(parsed.GetValue(url)!, parsed.GetValue(probe) == "ready" ? probes.ReadyPath : probes.AlivePath),
             TimeSpan.FromSeconds(parsed.GetValue(timeout)), probes.HealthyStatusCode, ct));
         return command;
     }
@@ -61,6 +59,17 @@ public static class HealthCheckCommand
         }
 
         return 1;
+    }
+
+    private static Uri AbsoluteUri(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri))
+        {
+            return uri;
+        }
+
+        result.AddError($"--url must be an absolute URL, not '{text}'.");
+        return null!;
     }
 
     // The port the probes are served on in a container (the Kestrel endpoint the manifest sets), else the default.

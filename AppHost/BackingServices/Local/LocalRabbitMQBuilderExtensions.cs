@@ -26,13 +26,15 @@ public static class LocalRabbitMQBuilderExtensions
         var user = LocalServer.Safe(builder, userName?.Resource ?? builder.AddParameter($"{name}-username", "guest").Resource);
         var secret = password is null ? LocalServer.DefaultPassword(builder, $"{name}-password") : LocalServer.Safe(builder, password.Resource);
         var home = server.Home;
+        var (configFile, advancedConfig, enabledPlugins) =
+            (Path.Combine(home, "rabbitmq.conf"), Path.Combine(home, "advanced.config"), Path.Combine(home, "enabled_plugins"));
         var rabbitmq = new LocalRabbitMQResource(name, server.Command, home, user, secret);
         var epmd = builder.AddLocalEpmd($"{name}-epmd", home).WithParentRelationship(rabbitmq);
 
         var consumerTimeout = builder.Configuration.GetValue<TimeSpan?>(ConsumerTimeoutKey);
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(rabbitmq, async (_, ct) =>
         {
-            await LocalConfigFile.WriteAsync(Path.Combine(home, "rabbitmq.conf"), server.User,
+            await LocalConfigFile.WriteAsync(configFile, server.User,
             [
                 $"default_user = {await user.GetValueAsync(ct).ConfigureAwait(false)}",
                 $"default_pass = {await secret.GetValueAsync(ct).ConfigureAwait(false)}",
@@ -40,8 +42,8 @@ public static class LocalRabbitMQBuilderExtensions
                 "default_user_tags.administrator = false",
                 "loopback_users = none",
             ], ct).ConfigureAwait(false);
-            await LocalConfigFile.WriteAsync(Path.Combine(home, "enabled_plugins"), server.User, ["[]."], ct).ConfigureAwait(false);
-            await LocalConfigFile.WriteAsync(Path.Combine(home, "advanced.config"), server.User, [AdvancedConfig(consumerTimeout)], ct).ConfigureAwait(false);
+            await LocalConfigFile.WriteAsync(enabledPlugins, server.User, ["[]."], ct).ConfigureAwait(false);
+            await LocalConfigFile.WriteAsync(advancedConfig, server.User, [AdvancedConfig(consumerTimeout)], ct).ConfigureAwait(false);
         });
 
         Task<IConnection>? connection = null;
@@ -55,10 +57,10 @@ public static class LocalRabbitMQBuilderExtensions
             .WithEnvironment("HOME", home)
             .WithEnvironment("RABBITMQ_NODENAME", NodeName(name))
             .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
-            .WithEnvironment("RABBITMQ_CONFIG_FILE", Path.Combine(home, "rabbitmq.conf"))
+            .WithEnvironment("RABBITMQ_CONFIG_FILE", configFile)
             .WithEnvironment("RABBITMQ_CONF_ENV_FILE", Path.Combine(home, "rabbitmq-env.conf"))
-            .WithEnvironment("RABBITMQ_ADVANCED_CONFIG_FILE", Path.Combine(home, "advanced.config"))
-            .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", Path.Combine(home, "enabled_plugins"))
+            .WithEnvironment("RABBITMQ_ADVANCED_CONFIG_FILE", advancedConfig)
+            .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", enabledPlugins)
             .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(home, "mnesia"))
             .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(home, "log"))
             .WithEnvironment("RABBITMQ_LOGS", "-")
