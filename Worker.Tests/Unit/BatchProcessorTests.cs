@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Worker.Commands;
 using Worker.Messaging;
@@ -20,7 +21,7 @@ public sealed class BatchProcessorTests : IDisposable
 
     public BatchProcessorTests()
     {
-        _processor = new BatchProcessor(_dedup, _store, _deadLetters, _telemetry, Options.Create(new MessagingOptions()));
+        _processor = new BatchProcessor(_dedup, _store, _deadLetters, _telemetry, Options.Create(new MessagingOptions()), NullLogger<BatchProcessor>.Instance);
         _instruments = new InstrumentReader(meter => meter == _telemetry.Meter);
     }
 
@@ -33,7 +34,7 @@ public sealed class BatchProcessorTests : IDisposable
     [Fact]
     public async Task Each_message_is_counted_once_as_stored_duplicate_or_dead_lettered_and_new_ids_are_marked_in_redis()
     {
-        _dedup.Marked["known"] = true;
+        Stored("known");
         var batch = new[]
         {
             Deliveries.Of(SampleMessages.Valid("new-1")),
@@ -45,11 +46,34 @@ public sealed class BatchProcessorTests : IDisposable
 
         await _processor.ProcessAsync(batch, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(["new-1", "new-2"], _store.Rows.Keys.Order());
+        Assert.Equal(["known", "new-1", "new-2"], _store.Rows.Keys.Order());
         Assert.Equal(["known", "new-1", "new-2"], _dedup.Marked.Keys.Order());
         Assert.Equal(2, _instruments.Sums.GetValueOrDefault("worker.messages.processed"));
         Assert.Equal(2, _instruments.Sums.GetValueOrDefault("worker.messages.duplicate"));
         Assert.Equal(1, _instruments.Sums.GetValueOrDefault("worker.messages.dead_lettered"));
+    }
+
+    [Fact]
+    public async Task An_id_redis_marked_but_the_database_forgot_is_stored_again_and_counted_as_stale()
+    {
+        _dedup.Marked["forgotten"] = true;
+        Stored("kept");
+
+        await _processor.ProcessAsync(
+            [Deliveries.Of(SampleMessages.Valid("forgotten")), Deliveries.Of(SampleMessages.Valid("kept"))], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["forgotten", "kept"], _store.Rows.Keys.Order());
+        Assert.Equal(1, _instruments.Sums.GetValueOrDefault("worker.messages.processed"));
+        Assert.Equal(1, _instruments.Sums.GetValueOrDefault("worker.messages.duplicate"));
+        Assert.Equal(1, _instruments.Sums.GetValueOrDefault("worker.dedup.stale_marks"));
+    }
+
+    [Fact]
+    public async Task Without_a_mark_in_redis_no_id_is_looked_up_before_the_insert()
+    {
+        await _processor.ProcessAsync([Deliveries.Of(SampleMessages.Valid("new"))], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, _store.Statements);
     }
 
     [Fact]
@@ -72,7 +96,7 @@ public sealed class BatchProcessorTests : IDisposable
             ActivityStopped = spans.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
-        _dedup.Marked["seen"] = true;
+        Stored("seen");
         var batch = new[] { Deliveries.Of(SampleMessages.Valid("fresh")), Deliveries.Of(SampleMessages.Valid("seen")) };
         foreach (var delivery in batch)
         {
@@ -89,5 +113,12 @@ public sealed class BatchProcessorTests : IDisposable
         Assert.Single(dedup.Select(s => (s.StartTimeUtc, s.Duration)).Distinct());
         var insert = Assert.Single(ours, s => s.DisplayName == "insert");
         Assert.Equal(batch[0].Trace!.TraceId, insert.TraceId);
+    }
+
+    // An id whose row exists and which Redis has marked: a true duplicate.
+    private void Stored(string id)
+    {
+        _store.Rows[id] = Worker.Contract.MessageParser.Parse(SampleMessages.Valid(id)).Message!;
+        _dedup.Marked[id] = true;
     }
 }

@@ -7,16 +7,17 @@ using Worker.Telemetry;
 namespace Worker.Messaging;
 
 /// <summary>
-/// One attempt at a batch: skip ids Redis knows are stored, insert the rest in Postgres (the source of truth), mark
-/// them in Redis, and dead-letter the malformed. Each delivery keeps its outcome, so an attempt only does what earlier
+/// One attempt at a batch: skip ids PostgreSQL (the source of truth) has, asking it only about those Redis has marked,
+/// insert the rest, mark them in Redis, and dead-letter the malformed. Each delivery keeps its outcome, so an attempt only does what earlier
 /// attempts left undone; the caller acks once every delivery has one.
 /// </summary>
-public sealed class BatchProcessor(
+public sealed partial class BatchProcessor(
     IDedupCache dedup,
     IMessageStore store,
     IDeadLetterPublisher deadLetters,
     WorkerTelemetry telemetry,
-    IOptions<MessagingOptions> options)
+    IOptions<MessagingOptions> options,
+    ILogger<BatchProcessor> logger)
 {
     /// <summary>Runs one attempt; throws when any part failed, keeping what the other parts completed.</summary>
     public async Task ProcessAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
@@ -61,9 +62,22 @@ public sealed class BatchProcessor(
         }
 
         var unique = valid.Select(d => d.Parsed.Message!).DistinctBy(m => m.Id, StringComparer.Ordinal).ToList();
-        var known = await TimedAsync("dedup", valid, () => dedup.FindStoredAsync([.. unique.Select(m => m.Id)]));
+        // A mark is only a hint: the database may have forgotten the row since (a restore, a dropped table, a server
+        // started again without its data). Only a row in this database makes an id a duplicate, so the marked ids are
+        // confirmed in one read, and those without a row are stored again.
+        var (marked, known) = await TimedAsync("dedup", valid, async () =>
+        {
+            var marks = await dedup.FindStoredAsync([.. unique.Select(m => m.Id)]);
+            return (marks, marks.Count == 0 ? marks : await store.StoredAsync(marks, ct));
+        });
+        if (known.Count < marked.Count)
+        {
+            telemetry.StaleMarks.Add(marked.Count - known.Count);
+            LogStaleMarks(logger, marked.Count - known.Count);
+        }
+
         var toInsert = unique.Where(m => !known.Contains(m.Id)).ToList();
-        // Only the messages Redis did not know go to PostgreSQL, and only their traces show the insert.
+        // Only the messages the database does not have are inserted, and only their traces show the insert.
         var inserted = await TimedAsync("insert", valid.Where(d => !known.Contains(d.Parsed.Message!.Id)), () => store.InsertAsync(toInsert, ct));
 
         // Committed: from here each delivery has its outcome, whatever happens to the marks below.
@@ -104,4 +118,7 @@ public sealed class BatchProcessor(
 
         return result;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} ids that Redis marked as stored have no row in the database (did it lose data?); storing them again")]
+    private static partial void LogStaleMarks(ILogger logger, int count);
 }

@@ -9,10 +9,17 @@ public interface IMessageStore
 {
     /// <summary>Stores the messages whose id is new, all or none; returns those ids.</summary>
     Task<IReadOnlySet<string>> InsertAsync(IReadOnlyList<WorkMessage> messages, CancellationToken ct);
+
+    /// <summary>Of <paramref name="ids"/>, those that have a row.</summary>
+    Task<IReadOnlySet<string>> StoredAsync(IReadOnlyCollection<string> ids, CancellationToken ct);
 }
 
-/// <summary>Postgres, the source of truth: a message id is stored once, whatever Redis remembers.</summary>
-public sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
+/// <summary>
+/// Postgres, the source of truth: a message id is stored once, whatever Redis remembers. A database can forget its
+/// table (a dropped table, a server started again without its data, as Aspire's containers are): a statement that
+/// finds no table migrates the schema again and runs once more, instead of failing for ever.
+/// </summary>
+public sealed partial class MessageStore(NpgsqlDataSource dataSource, SchemaMigrator migrator, ILogger<MessageStore> logger) : IMessageStore
 {
     /// <summary>
     /// Inserts a batch in one statement and one transaction; returns the ids that were new. Rows are taken in id order,
@@ -20,10 +27,9 @@ public sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
     /// </summary>
     public async Task<IReadOnlySet<string>> InsertAsync(IReadOnlyList<WorkMessage> messages, CancellationToken ct)
     {
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
         if (messages.Count == 0)
         {
-            return inserted;
+            return new HashSet<string>(StringComparer.Ordinal);
         }
 
         await using var command = dataSource.CreateCommand("""
@@ -40,12 +46,48 @@ public sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
         command.Parameters.Add(new() { Value = messages.Select(m => m.Timestamp.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
 
         // A single statement is its own transaction: every row of the batch commits, or none does.
+        return await IdsAsync(command, ct);
+    }
+
+    public async Task<IReadOnlySet<string>> StoredAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT id FROM messages WHERE id = ANY($1)");
+        command.Parameters.Add(new() { Value = ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return await IdsAsync(command, ct);
+    }
+
+    // Runs a statement that returns ids; where the table is missing, migrates and runs it once more.
+    private async Task<IReadOnlySet<string>> IdsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadIdsAsync(command, ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            LogSchemaMissing(logger, ex.MessageText);
+            await migrator.MigrateAsync(ct);
+            return await ReadIdsAsync(command, ct);
+        }
+    }
+
+    private static async Task<IReadOnlySet<string>> ReadIdsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            inserted.Add(reader.GetString(0));
+            ids.Add(reader.GetString(0));
         }
 
-        return inserted;
+        return ids;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database has lost the worker's schema ({Reason}); migrating it again")]
+    private static partial void LogSchemaMissing(ILogger logger, string reason);
 }

@@ -3,8 +3,10 @@ using Npgsql;
 namespace Worker.Storage;
 
 /// <summary>
-/// Versioned, idempotent schema migration at start-up. Each version runs once, in its own transaction, under an
-/// advisory lock so that replicas starting together do not race.
+/// Versioned schema migration, at start-up and whenever the store finds its table gone. Every version runs each time,
+/// in its own transaction, under an advisory lock so that replicas do not race: a database can forget a table that
+/// <c>schema_versions</c> still records (<c>DROP TABLE messages</c> leaves version 1 there), so each migration is
+/// written to be idempotent and to check the objects themselves (<c>IF NOT EXISTS</c>), not only their record.
 /// </summary>
 public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
 {
@@ -13,7 +15,7 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
     private static readonly (int Version, string Sql)[] Migrations =
     [
         (1, """
-            CREATE TABLE messages (
+            CREATE TABLE IF NOT EXISTS messages (
                 id        text        PRIMARY KEY,
                 type      text        NOT NULL,
                 payload   jsonb       NOT NULL,
@@ -40,16 +42,8 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey});", ct);
-            await using var applied = new NpgsqlCommand("SELECT 1 FROM schema_versions WHERE version = $1", connection, transaction)
-            {
-                Parameters = { new() { Value = version } },
-            };
-            if (await applied.ExecuteScalarAsync(ct) is null)
-            {
-                await ExecuteAsync(connection, transaction, sql, ct);
-                await ExecuteAsync(connection, transaction, $"INSERT INTO schema_versions (version) VALUES ({version});", ct);
-            }
-
+            await ExecuteAsync(connection, transaction, sql, ct);
+            await ExecuteAsync(connection, transaction, $"INSERT INTO schema_versions (version) VALUES ({version}) ON CONFLICT DO NOTHING;", ct);
             await transaction.CommitAsync(ct);
         }
 

@@ -15,6 +15,7 @@ public sealed class WorkerTelemetry : IDisposable
         Processed = Meter.CreateCounter<long>("worker.messages.processed", "{message}", "Messages stored for the first time.");
         Duplicates = Meter.CreateCounter<long>("worker.messages.duplicate", "{message}", "Messages skipped because their id was already stored.");
         DeadLettered = Meter.CreateCounter<long>("worker.messages.dead_lettered", "{message}", "Messages sent to the dead-letter queue: malformed, too large, or unprocessable.");
+        StaleMarks = Meter.CreateCounter<long>("worker.dedup.stale_marks", "{message}", "Ids Redis marked as stored that the database had no row for, stored again.");
         InFlight = Meter.CreateUpDownCounter<long>("worker.messages.in_flight", "{message}", "Messages received and not yet acked.");
         HandlerDuration = Meter.CreateHistogram<double>("worker.handler.duration", "s", "Time to handle one batch, from receipt to ack.");
     }
@@ -29,6 +30,8 @@ public sealed class WorkerTelemetry : IDisposable
     public Counter<long> Duplicates { get; }
 
     public Counter<long> DeadLettered { get; }
+
+    public Counter<long> StaleMarks { get; }
 
     public UpDownCounter<long> InFlight { get; }
 

@@ -26,6 +26,12 @@ public sealed class FakeStore(Func<WorkMessage, Exception?> refuse) : IMessageSt
         return Task.FromResult(inserted);
     }
 
+    public Task<IReadOnlySet<string>> StoredAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        Statements++;
+        return Task.FromResult<IReadOnlySet<string>>(ids.Where(Rows.ContainsKey).ToHashSet(StringComparer.Ordinal));
+    }
+
     public static PostgresException Refusal(string sqlState = "22P05") => new("unsupported Unicode escape sequence", "ERROR", "ERROR", sqlState);
 }
 
