@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What the tests need besides the servers, from Debian's packages: curl and procps (probing, finding and signalling
-# processes), docker-compose (validates Compose files offline) and chromium (the dashboard tests drive it with
-# Playwright); and kubectl (renders the kustomize overlay offline).
+# What the tests need besides the servers and the container engine (eng/test-engine.sh), from Debian's packages: curl
+# and procps (probing, finding and signalling processes), docker-compose (runs the Compose stack) and chromium (the
+# dashboard tests drive it with Playwright); and kubectl (renders the kustomize overlay offline).
 set -euo pipefail
 
 missing=()

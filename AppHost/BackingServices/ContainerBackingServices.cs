@@ -3,21 +3,30 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace AppHost.BackingServices;
 
-/// <summary>The official Aspire hosting integrations, run as containers, with aspirate's workarounds (Aspirate/).</summary>
+/// <summary>
+/// The official Aspire hosting integrations, run as containers, from the images <see cref="ContainerImages"/> names. In
+/// run mode each keeps Aspire's own connection string (Redis's with <c>ssl=true</c> where Aspire gives it TLS); only
+/// the manifest gets aspirate's workarounds (Aspirate/).
+/// </summary>
 public sealed class ContainerBackingServices(IDistributedApplicationBuilder builder, BackingServiceCredentials credentials) : IBackingServices
 {
+    private readonly ContainerImages _images = new(builder.Configuration);
+
+    private bool Publishing => builder.ExecutionContext.IsPublishMode;
+
     public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name)
     {
-        var rabbitmq = builder.AddRabbitMQ(name, credentials.UserName(name), credentials.Password(name));
-        return builder.ExecutionContext.IsPublishMode ? PortableRabbitMQServerResource.Replace(builder, rabbitmq) : rabbitmq;
+        var rabbitmq = _images.Apply(builder.AddRabbitMQ(name, credentials.UserName(name), credentials.Password(name)), "RabbitMQ");
+        return Publishing ? PortableRabbitMQServerResource.Replace(builder, rabbitmq) : rabbitmq;
     }
 
     public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name)
     {
         var password = credentials.Password(name);
-        return PortableRedisConnectionString.Redirect(builder.AddRedis(name, password: password), password);
+        var redis = _images.Apply(builder.AddRedis(name, password: password), "Redis");
+        return Publishing ? PortableRedisConnectionString.Redirect(redis, password) : redis;
     }
 
     public IResourceBuilder<IResourceWithConnectionString> AddPostgresDatabase(string serverName, string databaseName) =>
-        builder.AddPostgres(serverName, password: credentials.Password(serverName)).AddDatabase(databaseName);
+        _images.Apply(builder.AddPostgres(serverName, password: credentials.Password(serverName)), "Postgres").AddDatabase(databaseName);
 }
