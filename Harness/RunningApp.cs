@@ -26,7 +26,7 @@ public class RunningApp : IAsyncDisposable
     /// <summary>The workers of the model: <c>worker</c>, and <c>worker-2</c>… when it runs several.</summary>
     public IReadOnlyList<string> Workers { get; private set; } = [];
 
-    /// <summary>Whether the servers run as local processes (no container engine), which some scenarios need.</summary>
+    /// <summary>Whether the servers run as local processes rather than containers.</summary>
     public bool LocalServers { get; private set; }
 
     /// <summary>Builds the app from <typeparamref name="TAppHost"/>, lets <paramref name="configure"/> change the model, starts it, and waits until every worker is healthy.</summary>
@@ -107,6 +107,19 @@ public class RunningApp : IAsyncDisposable
         && Convert.ToInt32(pid, CultureInfo.InvariantCulture) is > 1 and var id
             ? id
             : null;
+
+    /// <summary>The container of a running resource that runs as one.</summary>
+    public string ContainerId(string resource) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
+        && state.Snapshot.State?.Text == KnownResourceStates.Running
+        && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "container.id")?.Value is string { Length: > 0 } id
+            ? id
+            : throw new InvalidOperationException($"{resource} is not running as a container: {StateOf(resource)}.");
+
+    private string StateOf(string resource) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
+            ? $"{state.Snapshot.State?.Text}, {string.Join(", ", state.Snapshot.Properties.Select(p => $"{p.Name}={p.Value}"))}"
+            : "no state";
 
     /// <summary>A worker's own process: Aspire reports the pid of `dotnet run`, whose child it is.</summary>
     public int WorkerProcessId(string worker = "worker")

@@ -137,6 +137,17 @@ public sealed class KubernetesOverlayTests
     }
 
     [Fact]
+    public async Task Postgres_creates_the_database_the_workers_connection_string_names_on_its_first_start()
+    {
+        var objects = await Rendered.Value;
+        var postgres = Container(objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "postgres"), "postgres");
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(objects.OfType<V1Secret>().Single().StringData["ConnectionStrings__workerdb"]).Database;
+
+        // Outside the AppHost nothing else creates it: the official image does, from POSTGRES_DB.
+        Assert.Equal(database, Assert.Single(postgres.Env, e => e.Name == "POSTGRES_DB").Value);
+    }
+
+    [Fact]
     public async Task Aspirates_output_with_secrets_on_cannot_be_rendered_as_the_readme_says()
     {
         var result = await Kustomize.RenderAsync("kubernetes-secrets");

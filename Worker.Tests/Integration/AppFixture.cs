@@ -5,8 +5,8 @@ using Aspire.Hosting.Testing;
 namespace Worker.Tests.Integration;
 
 /// <summary>
-/// One running app (three servers and the worker) shared by the integration tests of <see cref="AppCollection"/>.
-/// Auto mode: local processes on a machine without a container engine, containers where one answers.
+/// One running app (three servers and the worker) shared by the integration tests of <see cref="AppCollection"/>, with
+/// the servers as local processes. <see cref="Containers.ContainersAppFixture"/> runs the same app with containers.
 /// </summary>
 public class AppFixture : RunningApp, IAsyncLifetime
 {
@@ -19,13 +19,16 @@ public class AppFixture : RunningApp, IAsyncLifetime
 
     public ProbeClient Probes { get; private set; } = null!;
 
+    /// <summary>Whether a server stopped and started again keeps its data: a local server's data directory stays.</summary>
+    public virtual bool RestartKeepsData => true;
+
     /// <summary>The AppHost's arguments.</summary>
-    protected virtual string[] Arguments => ["--BackingServices:Mode=auto"];
+    protected virtual string[] Arguments => ["--BackingServices:Mode=processes"];
 
     // The dashboard runs too: the worker exports its telemetry there as under `dotnet run`, and DashboardTests look at it.
     protected virtual bool Dashboard => true;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         await StartAsync<Projects.AppHost>(Arguments, Dashboard, builder =>
         {

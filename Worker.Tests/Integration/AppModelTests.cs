@@ -91,6 +91,50 @@ public sealed class AppModelTests
         Assert.Contains(message, Flatten(error), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Containers_mode_takes_the_official_images_from_a_mirror_with_the_tags_it_is_told()
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--BackingServices:Mode=containers", "--BackingServices:ContainerRegistry=mirror.example.com:5000/hub", "--BackingServices:Redis:ImageTag=8.6-alpine"],
+            cancellation.Token);
+
+        var images = new[] { "rabbitmq", "redis", "postgres" }.ToDictionary(name => name, name => Resource(builder, name).Annotations.OfType<ContainerImageAnnotation>().Single());
+        Assert.All(images.Values, image => Assert.Equal("mirror.example.com:5000/hub", image.Registry));
+        Assert.Equal(["library/rabbitmq", "library/redis", "library/postgres"], images.Values.Select(i => i.Image));
+        Assert.Equal("8.6-alpine", images["redis"].Tag);
+        Assert.NotEqual("8.6-alpine", images["postgres"].Tag);
+    }
+
+    [Fact]
+    public async Task In_run_mode_redis_keeps_aspires_own_connection_string_which_carries_its_tls()
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--BackingServices:Mode=containers"], cancellation.Token);
+
+        var redis = Assert.IsType<RedisResource>(Resource(builder, "redis"));
+        // Aspire's own string adds ",ssl=true" once the development certificate gives Redis TLS (RedisTlsTests runs it).
+        Assert.Empty(redis.Annotations.OfType<ConnectionStringRedirectAnnotation>());
+    }
+
+    [Theory]
+    [InlineData("--BackingServices:ContainerRegistry=Mirror.Example.com", "BackingServices:ContainerRegistry is 'Mirror.Example.com'")]
+    [InlineData("--BackingServices:ContainerRegistry=https://mirror", "BackingServices:ContainerRegistry is 'https://mirror'")]
+    [InlineData("--BackingServices:Postgres:ImageTag=-latest", "BackingServices:Postgres:ImageTag is '-latest'")]
+    [InlineData("--BackingServices:RabbitMQ:ImageTag=4.3 management", "BackingServices:RabbitMQ:ImageTag is '4.3 management'")]
+    public async Task A_mirror_or_tag_no_image_reference_can_hold_stops_the_app_host_naming_the_setting(string argument, string message)
+    {
+        using var cancellation = new CancellationTokenSource(BuildTimeout);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+                ["--BackingServices:Mode=containers", argument], cancellation.Token);
+        });
+
+        Assert.Contains(message, Flatten(error), StringComparison.Ordinal);
+    }
+
     private static IResource Resource(IDistributedApplicationTestingBuilder builder, string name) =>
         builder.Resources.Single(r => r.Name == name);
 

@@ -14,6 +14,7 @@ namespace Worker.Tests.Integration;
 public sealed class Backends(DistributedApplication app)
 {
     private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StoreWithin = TimeSpan.FromSeconds(90);
 
     public async Task<SamplePublisher> PublisherAsync() =>
         await Within.Async(SamplePublisher.ConnectAsync(await ConnectionStringAsync("rabbitmq"), new MessagingOptions(), CancellationToken.None),
@@ -32,6 +33,35 @@ public sealed class Backends(DistributedApplication app)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Waits until the rows with <paramref name="prefix"/> reach <paramref name="expected"/>, then checks that no more
+    /// arrive. A server just started again may refuse a read for a moment (57P03): that counts as not there yet.
+    /// </summary>
+    public async Task WaitForRowsAsync(string prefix, long expected)
+    {
+        var deadline = DateTime.UtcNow + StoreWithin;
+        long rows = -1;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((rows = await RowsAsync(prefix)) >= expected)
+                {
+                    break;
+                }
+            }
+            catch (NpgsqlException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.True(rows == expected, $"{rows} rows for {expected} distinct ids after {StoreWithin.TotalSeconds} s.");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(expected, await RowsAsync(prefix));
+    }
+
     /// <summary>The ids stored with <paramref name="prefix"/>.</summary>
     public async Task<HashSet<string>> IdsAsync(string prefix)
     {
@@ -46,6 +76,15 @@ public sealed class Backends(DistributedApplication app)
         }
 
         return ids;
+    }
+
+    /// <summary>Drops the worker's table, as an operator's mistake or a restore without it would leave the database.</summary>
+    public async Task DropMessagesTableAsync()
+    {
+        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("DROP TABLE messages", connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>

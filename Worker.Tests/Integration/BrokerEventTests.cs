@@ -33,7 +33,7 @@ public sealed class BrokerEventTests(AppFixture fixture)
 
         var prefix = $"q{Guid.NewGuid():N}";
         await PublishAsync(Enumerable.Range(0, 20).Select(i => SampleMessages.Valid($"{prefix}-{i}")).ToList());
-        await MessagePipelineTests.WaitForRowsAsync(_backends, prefix, 20);
+        await _backends.WaitForRowsAsync(prefix, 20);
         await fixture.Probes.WaitForReadyAsync(204, Within, "consuming the re-declared queue");
         Assert.Contains(fixture.Logs.Lines("worker"), line => line.Contains("The consumer is gone: the broker cancelled the consumer", StringComparison.Ordinal));
     }
@@ -61,10 +61,9 @@ public sealed class BrokerEventTests(AppFixture fixture)
         await fixture.Probes.WaitForReadyAsync(204, Within, "after the dead letters");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task A_memory_alarm_fails_readiness_but_not_liveness_until_it_clears()
     {
-        Skip.IfNot(fixture.LocalServers, "This test raises the alarm with rabbitmqctl on a broker that runs as a local process.");
         var beam = LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq"));
         await fixture.Probes.WaitForReadyAsync(204, Within, "before the alarm");
 

@@ -1,10 +1,12 @@
-using Worker.Tests.Support;
-
 namespace Worker.Tests.Integration;
 
-/// <summary>Each dependency goes away and comes back while the same worker keeps running.</summary>
-[Collection(nameof(AppCollection))]
-public sealed class DependencyOutageTests(AppFixture fixture)
+/// <summary>
+/// Each dependency goes away and comes back while the same worker keeps running. The servers' modes differ here (a
+/// process or a container is stopped, started and frozen), so these run in both (<see cref="ProcessesDependencyOutageTests"/>,
+/// <see cref="Containers.ContainersDependencyOutageTests"/>).
+/// </summary>
+public abstract class DependencyOutageTests<TFixture>(TFixture fixture)
+    where TFixture : AppFixture
 {
     private static readonly TimeSpan FailWithin = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan RecoverWithin = TimeSpan.FromSeconds(30);
@@ -25,29 +27,27 @@ public sealed class DependencyOutageTests(AppFixture fixture)
         await fixture.Probes.WaitForReadyAsync(204, RecoverWithin, $"{dependency} started again");
 
         Assert.Equal(worker, fixture.ProcessId("worker"));
+        // Aspire sees it back too (its state and health check, as the dashboard shows them).
+        await fixture.WaitForHealthyAsync(dependency);
     }
 
-    [SkippableTheory]
+    [Theory]
     [InlineData("redis")]
     [InlineData("rabbitmq")]
     [InlineData("postgres")]
     public async Task A_hung_dependency_fails_readiness_while_every_probe_still_answers_within_its_timeout(string dependency)
     {
-        Skip.IfNot(fixture.LocalServers, "A server in a container has no process here to freeze with SIGSTOP, and no engine is asked to pause it.");
         await fixture.Probes.WaitForReadyAsync(204, RecoverWithin, "before the hang");
-        var server = fixture.ProcessId(dependency);
 
-        await ProcessTree.PauseAsync(server);
-        try
+        await using (await ServerFreeze.StartAsync(fixture, dependency))
         {
             // Every request inside is bounded by ProbeClient.RequestTimeout (2 s) and fails the test if it overstays.
-            await fixture.Probes.WaitForReadyAsync(500, FailWithin, $"{dependency} paused with SIGSTOP");
-        }
-        finally
-        {
-            await ProcessTree.ResumeAsync(server);
+            await fixture.Probes.WaitForReadyAsync(500, FailWithin, $"{dependency} frozen");
         }
 
-        await fixture.Probes.WaitForReadyAsync(204, RecoverWithin, $"{dependency} resumed with SIGCONT");
+        await fixture.Probes.WaitForReadyAsync(204, RecoverWithin, $"{dependency} thawed");
     }
 }
+
+[Collection(nameof(AppCollection))]
+public sealed class ProcessesDependencyOutageTests(AppFixture fixture) : DependencyOutageTests<AppFixture>(fixture);

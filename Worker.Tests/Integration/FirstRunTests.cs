@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Worker.Tests.Support;
@@ -7,80 +5,63 @@ using Worker.Tests.Support;
 namespace Worker.Tests.Integration;
 
 /// <summary>
-/// The first run as a newcomer does it: `./eng/run.sh`, then the login URL it prints, in a browser. The dashboard
-/// must open without the red "No trusted development certificate" error that reads as broken.
+/// The first run as a newcomer does it: `./eng/run.sh`, then the login URL it prints, in a browser. Without a container
+/// engine the servers run as local processes; with one (the tests' engine, through a mirror of the official images)
+/// they run as containers, and a SIGTERM leaves no container, network or volume behind.
 /// </summary>
 public sealed partial class FirstRunTests
 {
-    private const string Chromium = "/usr/bin/chromium";
     private static readonly TimeSpan Within = TimeSpan.FromMinutes(3);
 
+    [SkippableFact]
+    public async Task Without_an_engine_eng_run_runs_the_servers_as_processes_and_its_dashboard_opens_without_a_certificate_error()
+    {
+        var defaultEngine = await ProcessRunner.RunAsync("docker", ["info"], TimeSpan.FromSeconds(30), new Dictionary<string, string?> { ["DOCKER_HOST"] = null });
+        Skip.If(defaultEngine.ExitCode == 0, "This machine's default container engine answers, so no run here is without an engine.");
+
+        await using var run = new RunScript(new Dictionary<string, string?> { ["DOCKER_HOST"] = null });
+        var login = (await run.WaitForLineAsync(LoginUrl(), Within)).Value;
+        await run.WaitForLineAsync(Mode("Processes"), Within);
+        await using var dashboard = await DashboardPage.OpenAsync(new Uri(login));
+        await Assertions.Expect(dashboard.Page.GetByText("worker", new() { Exact = true }).First).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        // The error shows once the page has asked the resource service; give it that long.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await dashboard.ScreenshotAsync("first-run.png");
+        await Assertions.Expect(dashboard.Page.GetByText("No trusted development certificate")).ToHaveCountAsync(0);
+        await run.WaitForReadyAsync(Within);
+        await run.StopAsync();
+    }
+
     [Fact]
-    public async Task The_dashboard_of_eng_run_opens_without_a_certificate_error()
+    public async Task With_an_engine_and_a_mirror_eng_run_runs_the_servers_as_containers_to_ready_and_SIGTERM_leaves_nothing_behind()
     {
-        var output = new ConcurrentQueue<string>();
-        using var run = Process.Start(new ProcessStartInfo("bash", ["eng/run.sh"]) { WorkingDirectory = RepositoryPaths.Root, RedirectStandardOutput = true, RedirectStandardError = true })!;
-        run.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        run.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        run.BeginOutputReadLine();
-        run.BeginErrorReadLine();
-        try
-        {
-            var login = await LoginUrlAsync(run, output);
-            using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new()
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            });
-            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
-            await page.GotoAsync(login);
-            await Assertions.Expect(page.GetByText("worker", new() { Exact = true }).First).ToBeVisibleAsync(new() { Timeout = 120_000 });
-            // The error shows once the page has asked the resource service; give it that long.
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            var path = Path.Combine(RepositoryPaths.Root, "TestResults", "first-run.png");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await page.ScreenshotAsync(new() { Path = path });
-            await Assertions.Expect(page.GetByText("No trusted development certificate")).ToHaveCountAsync(0);
-        }
-        finally
-        {
-            // As Ctrl+C in a terminal, and docker stop, do; the AppHost's orchestrator then stops the servers. Whatever
-            // does not stop within the bound is killed, so a failed stop never hides the test's own failure.
-            if (!run.HasExited)
-            {
-                foreach (var pid in ProcessTree.Descendants(run.Id).Prepend(run.Id).Where(p => ProcessTree.Name(p) is "bash" or "dotnet" or "AppHost"))
-                {
-                    await ProcessTree.SignalAsync(pid, "TERM");
-                }
-            }
+        await Docker.RequireAsync([.. StandInImages.All]);
+        Assert.True((await ProcessRunner.RunAsync("dotnet", ["dev-certs", "https", "--check"], TimeSpan.FromMinutes(1))).ExitCode == 0,
+            "No ASP.NET development certificate: eng/test.sh creates one, as eng/run.sh does.");
+        var before = await Docker.InventoryAsync();
 
-            using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            try
+        await using (var run = new RunScript(new Dictionary<string, string?> { ["BackingServices__ContainerRegistry"] = StandInImages.Registry }))
+        {
+            await run.WaitForLineAsync(Mode("Containers"), Within);
+            await run.WaitForReadyAsync(Within);
+            Assert.True((await Docker.InventoryAsync()).Except(before).Count() >= 3, "The three servers' containers are not on the tests' engine.");
+            await run.StopAsync();
+        }
+
+        IEnumerable<string> left = [];
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(1000))
+        {
+            left = (await Docker.InventoryAsync()).Except(before).ToList();
+            if (!left.Any())
             {
-                await run.WaitForExitAsync(stopped.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                run.Kill(entireProcessTree: true);
+                return;
             }
         }
+
+        Assert.Fail($"Left behind a minute after the app stopped: {string.Join(", ", left)}");
     }
 
-    private static async Task<string> LoginUrlAsync(Process run, ConcurrentQueue<string> output)
-    {
-        for (var deadline = DateTime.UtcNow + Within; DateTime.UtcNow < deadline; await Task.Delay(250))
-        {
-            Assert.False(run.HasExited, $"./eng/run.sh exited with {(run.HasExited ? run.ExitCode : 0)}: {string.Join('\n', output.TakeLast(30))}");
-            if (output.Select(line => LoginUrl().Match(line)).FirstOrDefault(m => m.Success) is { } match)
-            {
-                return match.Value;
-            }
-        }
-
-        throw new TimeoutException($"./eng/run.sh printed no dashboard login URL within {Within.TotalMinutes} minutes: {string.Join('\n', output.TakeLast(30))}");
-    }
+    private static Regex Mode(string mode) => new($"Backing services run as {mode}:");
 
     [GeneratedRegex(@"https?://localhost:\d+/login\?t=[0-9a-f]+")]
     private static partial Regex LoginUrl();

@@ -12,10 +12,9 @@ namespace Worker.Tests.Integration;
 [Collection(nameof(AppCollection))]
 public sealed class LocalServerPrivacyTests(AppFixture fixture)
 {
-    [SkippableFact]
+    [Fact]
     public async Task The_run_directory_and_each_servers_directory_are_private_and_secrets_are_owner_only()
     {
-        Skip.IfNot(fixture.LocalServers, "This test reads the directories of servers that run as local processes.");
         var config = ProcessTree.Environment(LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq")))["RABBITMQ_CONFIG_FILE"];
         var run = Path.GetDirectoryName(Path.GetDirectoryName(config))!;
 
@@ -35,10 +34,9 @@ public sealed class LocalServerPrivacyTests(AppFixture fixture)
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task The_broker_listens_on_loopback_only_its_erlang_distribution_included()
     {
-        Skip.IfNot(fixture.LocalServers, "This test reads the sockets of a broker that runs as a local process.");
         var beam = LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq"));
 
         var listeners = (await RunAsync("ss", "-Hltnp")).Split('\n').Where(line => line.Contains($"pid={beam},", StringComparison.Ordinal)).ToList();
@@ -47,10 +45,9 @@ public sealed class LocalServerPrivacyTests(AppFixture fixture)
         Assert.All(listeners, line => Assert.Contains("127.0.0.1:", line, StringComparison.Ordinal));
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task The_worker_is_no_superuser_of_the_database_nor_an_administrator_of_the_broker()
     {
-        Skip.IfNot(fixture.LocalServers, "The containers keep Aspire's own defaults; this checks the local servers.");
         await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("workerdb") + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user", connection);

@@ -2,11 +2,14 @@ using Worker.Commands;
 
 namespace Worker.Tests.Integration;
 
-/// <summary>Messages through the real broker into the real database, with each kind of fault in the middle of a stream.</summary>
-[Collection(nameof(AppCollection))]
-public sealed class MessagePipelineTests(AppFixture fixture)
+/// <summary>
+/// Messages through the real broker into the real database, with each kind of fault in the middle of a stream. A
+/// stopped server is a process or a container, so these run in both modes (<see cref="ProcessesMessagePipelineTests"/>,
+/// <see cref="Containers.ContainersMessagePipelineTests"/>).
+/// </summary>
+public abstract class MessagePipelineTests<TFixture>(TFixture fixture)
+    where TFixture : AppFixture
 {
-    private static readonly TimeSpan StoreWithin = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan PublishWithin = TimeSpan.FromSeconds(60);
     private readonly Backends _backends = new(fixture.App);
 
@@ -19,7 +22,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
 
         await PublishAsync(bodies, ratePerSecond: 0);
 
-        await WaitForRowsAsync(_backends, prefix, 201);
+        await _backends.WaitForRowsAsync(prefix, 201);
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(10), "after a clean stream");
         Assert.Equal(201, await _backends.RowsAsync(prefix));
     }
@@ -36,8 +39,29 @@ public sealed class MessagePipelineTests(AppFixture fixture)
         });
         await fixture.ExecuteCommandAsync("postgres", "resource-start");
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(30), "postgres started again");
+        if (!fixture.RestartKeepsData)
+        {
+            // The server came back empty: the rows from before it are gone with it, and come back when their
+            // messages are sent again, although Redis still marks their ids as stored.
+            await PublishAsync(SampleMessages.Build(plan).Bodies, ratePerSecond: 0);
+        }
 
-        await WaitForRowsAsync(_backends, plan.IdPrefix, distinct);
+        await _backends.WaitForRowsAsync(plan.IdPrefix, distinct);
+    }
+
+    [Fact]
+    public async Task With_the_table_dropped_mid_stream_every_id_sent_again_or_new_is_stored_once()
+    {
+        var before = new PublishPlan(Count: 600, DuplicateShare: 0, MalformedShare: 0, IdPrefix: Prefix());
+        var after = before with { Count = 200, IdPrefix = before.IdPrefix + "-new", Seed = 5 };
+
+        var distinct = await StreamWithFaultAsync(before, TimeSpan.FromSeconds(0.5), _backends.DropMessagesTableAsync);
+        // Ids stored before the drop (and marked in Redis), with ids never seen: the table holds each once.
+        await PublishAsync([.. SampleMessages.Build(before).Bodies, .. SampleMessages.Build(after).Bodies], ratePerSecond: 0);
+
+        await _backends.WaitForRowsAsync(before.IdPrefix, distinct + 200);
+        Assert.Contains(fixture.Logs.Lines("worker"), line => line.Contains("migrating it again", StringComparison.Ordinal));
+        await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(10), "after the table came back");
     }
 
     [Fact]
@@ -47,7 +71,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
 
         var distinct = await StreamWithFaultAsync(plan, TimeSpan.FromSeconds(1.5), _backends.FlushRedisAsync);
 
-        await WaitForRowsAsync(_backends, plan.IdPrefix, distinct);
+        await _backends.WaitForRowsAsync(plan.IdPrefix, distinct);
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(10), "after the flush");
     }
 
@@ -64,7 +88,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
         });
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(60), "the worker started again");
 
-        await WaitForRowsAsync(_backends, plan.IdPrefix, distinct);
+        await _backends.WaitForRowsAsync(plan.IdPrefix, distinct);
     }
 
     private static string Prefix() => $"t{Guid.NewGuid():N}";
@@ -86,31 +110,7 @@ public sealed class MessagePipelineTests(AppFixture fixture)
         using var cancel = new CancellationTokenSource(PublishWithin);
         await publisher.PublishAsync(bodies, ratePerSecond, cancel.Token);
     }
-
-    // Waits until the rows reach the expected count, then checks that no more arrive. A server just started again may
-    // refuse a read for a moment (57P03): that counts as not there yet.
-    internal static async Task WaitForRowsAsync(Backends backends, string prefix, long expected)
-    {
-        var deadline = DateTime.UtcNow + StoreWithin;
-        long rows = -1;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((rows = await backends.RowsAsync(prefix)) >= expected)
-                {
-                    break;
-                }
-            }
-            catch (Npgsql.NpgsqlException)
-            {
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.True(rows == expected, $"{rows} rows for {expected} distinct ids after {StoreWithin.TotalSeconds} s.");
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.Equal(expected, await backends.RowsAsync(prefix));
-    }
 }
+
+[Collection(nameof(AppCollection))]
+public sealed class ProcessesMessagePipelineTests(AppFixture fixture) : MessagePipelineTests<AppFixture>(fixture);

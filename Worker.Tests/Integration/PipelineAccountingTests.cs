@@ -24,7 +24,7 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
 
         await worker.PublishAsync(bodies);
 
-        await MessagePipelineTests.WaitForRowsAsync(_backends, plan.IdPrefix, ids.Count);
+        await _backends.WaitForRowsAsync(plan.IdPrefix, ids.Count);
         await WaitAsync(() => worker.Counter("worker.messages.processed") + worker.Counter("worker.messages.duplicate") == bodies.Count, "every message accounted for");
         Assert.Equal(ids.Count, worker.Counter("worker.messages.processed"));
         Assert.Equal(bodies.Count - ids.Count, worker.Counter("worker.messages.duplicate"));
@@ -64,7 +64,7 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
 
         await worker.PublishAsync(bodies);
 
-        await MessagePipelineTests.WaitForRowsAsync(_backends, prefix, 2);
+        await _backends.WaitForRowsAsync(prefix, 2);
         await WaitAsync(() => worker.Counter("worker.messages.dead_lettered") == 3, "three dead letters counted");
         await worker.StopAsync();
         var (ready, deadLetters) = await _backends.BrokerAsync(async channel =>

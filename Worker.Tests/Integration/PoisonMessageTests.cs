@@ -6,10 +6,12 @@ namespace Worker.Tests.Integration;
 
 /// <summary>
 /// Messages no batch can store, published between valid ones into the real broker and database: each one ends in
-/// the dead-letter queue with its reason, every valid one is stored, and the probes stay green throughout.
+/// the dead-letter queue with its reason, every valid one is stored, and the probes stay green throughout. What
+/// PostgreSQL refuses is the server's to say, so these run in both modes (<see cref="ProcessesPoisonMessageTests"/>,
+/// <see cref="Containers.ContainersPoisonMessageTests"/>).
 /// </summary>
-[Collection(nameof(AppCollection))]
-public sealed class PoisonMessageTests(AppFixture fixture)
+public abstract class PoisonMessageTests<TFixture>(TFixture fixture)
+    where TFixture : AppFixture
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
     private readonly Backends _backends = new(fixture.App);
@@ -50,7 +52,7 @@ public sealed class PoisonMessageTests(AppFixture fixture)
         }
 
         Assert.StartsWith("unprocessable: 22003", deadLetters.Single(d => d.Reason.StartsWith("unprocessable", StringComparison.Ordinal)).Reason, StringComparison.Ordinal);
-        await MessagePipelineTests.WaitForRowsAsync(_backends, marker + "-", valid);
+        await _backends.WaitForRowsAsync(marker + "-", valid);
         Assert.Equal(204, await fixture.Probes.StatusAsync(ProbeClient.Alive));
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(10), "after the poison messages");
     }
@@ -76,8 +78,11 @@ public sealed class PoisonMessageTests(AppFixture fixture)
             await fixture.Probes.WaitForReadyAsync(500, AppFixture.StallAfter + refresh + refresh, "the messages table is locked");
         }
 
-        await MessagePipelineTests.WaitForRowsAsync(_backends, prefix, bodies.Count);
+        await _backends.WaitForRowsAsync(prefix, bodies.Count);
         await fixture.Probes.WaitForReadyAsync(204, TimeSpan.FromSeconds(15), "the lock was released");
         Assert.Contains(fixture.Logs.Lines("worker"), line => line.Contains("progress failed: Stalled", StringComparison.Ordinal) && line.Contains("Last error", StringComparison.Ordinal));
     }
 }
+
+[Collection(nameof(AppCollection))]
+public sealed class ProcessesPoisonMessageTests(AppFixture fixture) : PoisonMessageTests<AppFixture>(fixture);

@@ -1,7 +1,8 @@
 namespace Worker.Tests.Integration;
 
-[Collection(nameof(AppCollection))]
-public sealed class ProbeTests(AppFixture fixture)
+/// <summary>The probes' answers with every server up, in both modes (<see cref="ProcessesProbeTests"/>, <see cref="Containers.ContainersProbeTests"/>).</summary>
+public abstract class ProbeTests<TFixture>(TFixture fixture)
+    where TFixture : AppFixture
 {
     [Fact]
     public async Task Liveness_answers_204_with_an_empty_body()
@@ -23,3 +24,6 @@ public sealed class ProbeTests(AppFixture fixture)
         Assert.Empty(body);
     }
 }
+
+[Collection(nameof(AppCollection))]
+public sealed class ProcessesProbeTests(AppFixture fixture) : ProbeTests<AppFixture>(fixture);

@@ -9,7 +9,7 @@ public sealed class ScaledAppFixture : AppFixture
     public static readonly TimeSpan ConsumerTimeout = TimeSpan.FromSeconds(5);
 
     protected override string[] Arguments =>
-        ["--BackingServices:Mode=auto", "--Worker:Replicas=2", $"--BackingServices:RabbitMQ:ConsumerTimeout={ConsumerTimeout:c}"];
+        ["--BackingServices:Mode=processes", "--Worker:Replicas=2", $"--BackingServices:RabbitMQ:ConsumerTimeout={ConsumerTimeout:c}"];
 
     protected override bool Dashboard => false;
 }

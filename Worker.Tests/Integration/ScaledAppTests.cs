@@ -29,7 +29,7 @@ public sealed class ScaledAppTests(ScaledAppFixture fixture)
             await publisher.PublishAsync(bodies, 0, cancel.Token);
         }
 
-        await MessagePipelineTests.WaitForRowsAsync(_backends, plan.IdPrefix, ids.Count);
+        await _backends.WaitForRowsAsync(plan.IdPrefix, ids.Count);
         foreach (var worker in fixture.Workers)
         {
             // Inserts take rows in id order, so two workers with overlapping batches never deadlock (40P01).
@@ -70,7 +70,7 @@ public sealed class ScaledAppTests(ScaledAppFixture fixture)
             await fixture.ExecuteCommandAsync("postgres", "resource-start");
         }
 
-        await MessagePipelineTests.WaitForRowsAsync(_backends, prefix, 40);
+        await _backends.WaitForRowsAsync(prefix, 40);
         Assert.Contains(fixture.Logs.Lines("worker"), line => line.Contains("Consuming work", StringComparison.Ordinal));
         await fixture.Probes.WaitForReadyAsync(204, Within, "Postgres is back and the worker consumes on a new channel");
         Assert.Equal(pid, fixture.ProcessId("worker"));
