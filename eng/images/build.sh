@@ -35,8 +35,16 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/worker-images.XXXXXX")
 cleanup() {
-  for dir in "$work"/*/proc; do mountpoint -q "$dir" && "${sudo[@]}" umount "$dir"; done 2>/dev/null || true
-  "${sudo[@]}" rm -rf "$work"
+  local dir
+  for dir in "$work"/*/proc; do
+    mountpoint -q "$dir" 2>/dev/null && { "${sudo[@]}" umount "$dir" || "${sudo[@]}" umount -l "$dir"; }
+  done
+  # Never remove a tree that still holds a mounted /proc.
+  if grep -q " $work/" /proc/mounts; then
+    say "left $work in place: a mount inside it did not come off"
+  else
+    "${sudo[@]}" rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 
