@@ -7,13 +7,16 @@
 #   are built once). It never touches /var/run/docker.sock, so the machine's default stays "no engine" and
 #   ./eng/run.sh still picks the processes mode there. It prints `export DOCKER_HOST=…` for the caller to eval.
 # stop: fails when a container, a user-defined network or a volume is left on the private engine (a cleanup bug of
-#   the tests or of the app), removes them, then ends the engine, its containerd and every shim.
+#   the tests or of the app), removes them, then ends the engine, its containerd and every shim, and unmounts what
+#   they left mounted. It also fails when the machine's default socket answers although it did not at the start: the
+#   install must never have made an engine the machine's own. A no-op where this script started no engine.
 set -euo pipefail
 
 run=/run/worker-test-engine
 data=/var/lib/worker-test-engine
 socket=$run/docker.sock
 pidfile=$run/dockerd.pid
+log=$run/dockerd.log
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
 
@@ -23,6 +26,10 @@ ours_running() { [ -f "$pidfile" ] && "${sudo[@]}" kill -0 "$(cat "$pidfile")" 2
 
 # Every process of our engine: dockerd, the containerd it manages, and the shims whose state lives under our exec root.
 ours_processes() { pgrep -f -- "$run/" 2>/dev/null || true; }
+
+default_answers() { env -u DOCKER_HOST timeout 10 docker info >/dev/null 2>&1; }
+
+ours_mounts() { awk -v run="$run/" -v data="$data/" 'index($2, run) == 1 || index($2, data) == 1 { print $2 }' /proc/mounts; }
 
 stop_engine() {
   if ours_running; then
@@ -35,25 +42,10 @@ stop_engine() {
     # shellcheck disable=SC2086 # a list of pids
     "${sudo[@]}" kill -KILL $left 2>/dev/null || true
   fi
+  local mounts
+  mounts=$(ours_mounts | sort -r)
+  for mount in $mounts; do "${sudo[@]}" umount -l "$mount" 2>/dev/null || true; done
   "${sudo[@]}" rm -f "$pidfile" "$socket"
-}
-
-# Debian's docker.io, installed so that it never becomes the machine's engine: nothing it ships is started by the
-# install (a policy-rc.d that refuses, where none is in place), and where systemd runs, its units stay disabled.
-install_docker() {
-  local policy=/usr/sbin/policy-rc.d placed=false
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-    "${sudo[@]}" chmod 0755 "$policy"
-    placed=true
-  fi
-  local status=0
-  bash "$(dirname "$0")/install-packages.sh" test-engine docker.io || status=$?
-  ! $placed || "${sudo[@]}" rm -f "$policy"
-  [ "$status" -eq 0 ] || exit "$status"
-  if [ -d /run/systemd/system ]; then
-    "${sudo[@]}" systemctl disable --now docker.socket docker.service containerd.service >/dev/null 2>&1 || true
-  fi
 }
 
 start() {
@@ -65,46 +57,61 @@ start() {
     say "an engine answers (${DOCKER_HOST:-the default socket}): the tests use it"
     return
   fi
-  command -v dockerd >/dev/null 2>&1 || install_docker
+  # Installed so that it never becomes the machine's engine (see install-packages.sh).
+  command -v dockerd >/dev/null 2>&1 || bash "$(dirname "$0")/install-packages.sh" --no-start test-engine docker.io
   "${sudo[@]}" mkdir -p "$run" "$data"
   "${sudo[@]}" chmod 0711 "$run"
   # The sandbox this was built on refuses containers with RLIMIT_NOFILE >= 20000 or RLIMIT_NPROC >= 65536, which
-  # dockerd's defaults exceed; these limits are ample for the three servers.
-  "${sudo[@]}" setsid dockerd --data-root "$data" --exec-root "$run/exec" -H "unix://$socket" --pidfile "$pidfile" \
-    --group "$(id -gn)" --default-ulimit nofile=16384:16384 --default-ulimit nproc=30000:30000 \
-    </dev/null >"$run.log" 2>&1 &
+  # dockerd's defaults exceed; these limits are ample for the three servers. Where the machine runs a containerd of
+  # its own, dockerd uses it: a namespace of ours keeps our containers apart from its.
+  "${sudo[@]}" sh -c 'exec setsid "$@" </dev/null >"'"$log"'" 2>&1' dockerd dockerd --data-root "$data" --exec-root "$run/exec" \
+    -H "unix://$socket" --pidfile "$pidfile" --group "$(id -gn)" --containerd-namespace worker-test \
+    --containerd-plugins-namespace worker-test-plugins --default-ulimit nofile=16384:16384 --default-ulimit nproc=30000:30000 &
+  echo "no" | "${sudo[@]}" tee "$run/default-engine-before" >/dev/null
   for _ in $(seq 1 60); do
     if DOCKER_HOST="unix://$socket" timeout 5 docker info >/dev/null 2>&1; then
-      say "started a private dockerd $(DOCKER_HOST="unix://$socket" docker version --format '{{.Server.Version}}') on $socket (log: $run.log)"
+      say "started a private dockerd $(DOCKER_HOST="unix://$socket" docker version --format '{{.Server.Version}}') on $socket (log: $log)"
       echo "export DOCKER_HOST=unix://$socket"
       return
     fi
     sleep 1
   done
   say "dockerd did not answer within 60 s; its log:"
-  tail -n 30 "$run.log" >&2 || true
+  "${sudo[@]}" tail -n 30 "$log" >&2 || true
   stop_engine
   exit 1
 }
 
 stop() {
-  ours_running || return 0
-  export DOCKER_HOST="unix://$socket"
-  local status=0 containers networks volumes
-  containers=$(docker ps -aq)
-  networks=$(docker network ls -q --filter type=custom)
-  volumes=$(docker volume ls -q)
-  if [ -n "$containers$networks$volumes" ]; then
-    say "these outlived the tests on the test engine:"
-    { docker ps -a --format '  container {{.Names}} ({{.Image}}, {{.Status}})'
-      docker network ls --filter type=custom --format '  network {{.Name}}'
-      docker volume ls --format '  volume {{.Name}}'; } >&2
-    # shellcheck disable=SC2086 # lists of ids
-    { [ -z "$containers" ] || docker rm -f -v $containers; [ -z "$networks" ] || docker network rm $networks
-      [ -z "$volumes" ] || docker volume rm -f $volumes; } >/dev/null 2>&1 || true
-    status=1
+  [ -f "$pidfile" ] || [ -n "$(ours_processes)" ] || return 0
+  local status=0 containers networks volumes left
+  if ours_running; then
+    export DOCKER_HOST="unix://$socket"
+    containers=$(timeout 30 docker ps -aq || true)
+    networks=$(timeout 30 docker network ls -q --filter type=custom || true)
+    volumes=$(timeout 30 docker volume ls -q || true)
+    if [ -n "$containers$networks$volumes" ]; then
+      say "these outlived the tests on the test engine:"
+      { timeout 30 docker ps -a --format '  container {{.Names}} ({{.Image}}, {{.Status}})'
+        timeout 30 docker network ls --filter type=custom --format '  network {{.Name}}'
+        timeout 30 docker volume ls --format '  volume {{.Name}}'; } >&2 || true
+      # shellcheck disable=SC2086 # lists of ids
+      { [ -z "$containers" ] || timeout 60 docker rm -f -v $containers; [ -z "$networks" ] || timeout 30 docker network rm $networks
+        [ -z "$volumes" ] || timeout 30 docker volume rm -f $volumes; } >/dev/null 2>&1 || true
+      status=1
+    fi
   fi
   stop_engine
+  left=$(ours_processes; ours_mounts)
+  if [ -n "$left" ]; then
+    say "still there after the engine stopped: $left"
+    status=1
+  fi
+  if [ "$("${sudo[@]}" cat "$run/default-engine-before" 2>/dev/null)" = no ] && default_answers; then
+    say "the machine's default socket answers now, and did not when the tests started: an engine became the machine's own"
+    status=1
+  fi
+  "${sudo[@]}" rm -f "$run/default-engine-before"
   say "stopped the private dockerd"
   return "$status"
 }

@@ -13,17 +13,18 @@ bash eng/dev-certificate.sh
 results=TestResults
 rm -rf "$results"
 status=0
-engine=$(bash eng/test-engine.sh start)
-eval "$engine"
-# Whatever happens, the engine ends with the run, and then no server, engine or port mapper may be left.
+# Whatever happens, even an interrupted start, the engine ends with the run (stop is a no-op where none was started
+# here), and then no server, engine, registry or port mapper may be left.
 finish() {
   local rc=$1
-  [ -z "$engine" ] || bash eng/test-engine.sh stop || status=1
+  bash eng/test-engine.sh stop || status=1
   bash eng/check-leftovers.sh || status=1
   [ "$status" -ne 0 ] || status=$rc
   exit "$status"
 }
 trap 'finish $?' EXIT
+engine=$(bash eng/test-engine.sh start)
+eval "$engine"
 
 started=$SECONDS
 bash eng/images/build.sh

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 say() { echo "worker-image: $*" >&2; }
 
 base=$(bash eng/images/build.sh aspnet)
-command -v docker-registry >/dev/null 2>&1 || bash eng/install-packages.sh worker-image docker-registry
+command -v docker-registry >/dev/null 2>&1 || bash eng/install-packages.sh --no-start worker-image docker-registry
 
 port=
 for candidate in $(seq 5100 5199); do

@@ -45,8 +45,8 @@ public sealed partial class ContainerImages(IConfiguration configuration)
         return pattern.IsMatch(value) ? value : throw new InvalidOperationException($"{key} is '{value}', but it must be {expected}.");
     }
 
-    // The grammar of a reference's domain and path components (distribution/reference), lower case as it requires.
-    [GeneratedRegex(@"\A[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*\z")]
+    // The grammar of a reference's domain and path components (distribution/reference): a path is lower case.
+    [GeneratedRegex(@"\A[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*\z")]
     private static partial Regex Registry();
 
     [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\z")]

@@ -12,9 +12,6 @@ public sealed class ContainersAppFixture : AppFixture
 {
     protected override string[] Arguments => ["--BackingServices:Mode=containers", $"--BackingServices:ContainerRegistry={StandInImages.Registry}"];
 
-    /// <summary>A container started again is a new one, with an empty database and broker: Aspire keeps no volume.</summary>
-    public override bool RestartKeepsData => false;
-
     public override async Task InitializeAsync()
     {
         await Docker.RequireAsync([.. StandInImages.All]);

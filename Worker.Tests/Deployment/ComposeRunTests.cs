@@ -58,8 +58,9 @@ public sealed class ComposeRunTests(ITestOutputHelper output)
             var paused = Stopwatch.StartNew();
             try
             {
-                // Readiness turns 500 within seconds; Docker then needs Retries failed checks in a row, one per interval.
-                var bound = (Interval * Retries) + Interval + CheckTimeout + TimeSpan.FromSeconds(10);
+                // Readiness turns 500 within seconds; Docker then needs Retries failed checks in a row, one per
+                // interval, the first up to an interval after the pause.
+                var bound = (Interval * (Retries + 1)) + CheckTimeout + TimeSpan.FromSeconds(5);
                 await WaitForHealthAsync("worker", "unhealthy", bound);
                 output.WriteLine($"postgres paused to an unhealthy worker: {paused.Elapsed.TotalSeconds:F0} s (bound {bound.TotalSeconds:F0} s)");
             }
@@ -99,6 +100,8 @@ public sealed class ComposeRunTests(ITestOutputHelper output)
         var yaml = new YamlStream();
         yaml.Load(new StringReader(merged.StandardOutput));
         var services = (YamlMappingNode)yaml.Documents[0].RootNode["services"];
+        // The test-only override names the images eng/images/build.sh made from the manifest's: it is in step with them.
+        Assert.Equal(StandInImages.All, Dependencies.Select(name => services[name]["image"].ToString()).Order(StringComparer.Ordinal));
         var probePort = 0;
         foreach (var (name, service) in services.Children)
         {

@@ -19,9 +19,6 @@ public class AppFixture : RunningApp, IAsyncLifetime
 
     public ProbeClient Probes { get; private set; } = null!;
 
-    /// <summary>Whether a server stopped and started again keeps its data: a local server's data directory stays.</summary>
-    public virtual bool RestartKeepsData => true;
-
     /// <summary>The AppHost's arguments.</summary>
     protected virtual string[] Arguments => ["--BackingServices:Mode=processes"];
 

@@ -78,7 +78,7 @@ public sealed class AppModelTests
     [InlineData("processes", "--Worker:Replicas=0", "Worker:Replicas is '0'")]
     [InlineData("processes", "--Parameters:rabbitmq-password=p@ss#word", "Parameters:rabbitmq-password holds characters")]
     [InlineData("processes", "--Parameters:redis-password=a,b", "Parameters:redis-password holds characters")]
-    [InlineData("containers", "--BackingServices:ContainerRegistry=Mirror.Example.com", "BackingServices:ContainerRegistry is 'Mirror.Example.com'")]
+    [InlineData("containers", "--BackingServices:ContainerRegistry=mirror.example.com/Hub", "BackingServices:ContainerRegistry is 'mirror.example.com/Hub'")]
     [InlineData("containers", "--BackingServices:ContainerRegistry=https://mirror", "BackingServices:ContainerRegistry is 'https://mirror'")]
     [InlineData("containers", "--BackingServices:Postgres:ImageTag=-latest", "BackingServices:Postgres:ImageTag is '-latest'")]
     [InlineData("containers", "--BackingServices:RabbitMQ:ImageTag=4.3 management", "BackingServices:RabbitMQ:ImageTag is '4.3 management'")]

@@ -37,7 +37,16 @@ public sealed class Backends(DistributedApplication app)
     /// Waits until the rows with <paramref name="prefix"/> reach <paramref name="expected"/>, then checks that no more
     /// arrive. A server just started again may refuse a read for a moment (57P03): that counts as not there yet.
     /// </summary>
-    public async Task WaitForRowsAsync(string prefix, long expected)
+    public Task WaitForRowsAsync(string prefix, long expected) => WaitForRowsAsync(prefix, expected, RowsAsync);
+
+    /// <summary>
+    /// Waits until the ids stored with <paramref name="prefix"/>, together with <paramref name="storedBefore"/> (rows
+    /// a server held before it came back without them), reach <paramref name="expected"/>, then checks that no more arrive.
+    /// </summary>
+    public Task WaitForRowsAsync(string prefix, long expected, IReadOnlySet<string> storedBefore) =>
+        WaitForRowsAsync(prefix, expected, async p => (await IdsAsync(p)).Union(storedBefore).LongCount());
+
+    private static async Task WaitForRowsAsync(string prefix, long expected, Func<string, Task<long>> rowsAsync)
     {
         var deadline = DateTime.UtcNow + StoreWithin;
         long rows = -1;
@@ -45,7 +54,7 @@ public sealed class Backends(DistributedApplication app)
         {
             try
             {
-                if ((rows = await RowsAsync(prefix)) >= expected)
+                if ((rows = await rowsAsync(prefix)) >= expected)
                 {
                     break;
                 }
@@ -59,7 +68,7 @@ public sealed class Backends(DistributedApplication app)
 
         Assert.True(rows == expected, $"{rows} rows for {expected} distinct ids after {StoreWithin.TotalSeconds} s.");
         await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.Equal(expected, await RowsAsync(prefix));
+        Assert.Equal(expected, await rowsAsync(prefix));
     }
 
     /// <summary>The ids stored with <paramref name="prefix"/>.</summary>
@@ -67,7 +76,12 @@ public sealed class Backends(DistributedApplication app)
     {
         await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT id FROM messages WHERE starts_with(id, $1)", connection) { Parameters = { new() { Value = prefix } } };
+        return await ReadIdsAsync(connection, null, prefix);
+    }
+
+    private static async Task<HashSet<string>> ReadIdsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string prefix)
+    {
+        await using var command = new NpgsqlCommand("SELECT id FROM messages WHERE starts_with(id, $1)", connection, transaction) { Parameters = { new() { Value = prefix } } };
         await using var reader = await command.ExecuteReaderAsync();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync())
@@ -91,7 +105,7 @@ public sealed class Backends(DistributedApplication app)
     /// Holds <c>LOCK TABLE messages IN ACCESS EXCLUSIVE MODE</c> in a session of its own until disposed: every insert
     /// waits, while the database still answers everything else.
     /// </summary>
-    public async Task<IAsyncDisposable> LockMessagesTableAsync()
+    public async Task<TableLock> LockMessagesTableAsync()
     {
         var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb"));
         await connection.OpenAsync();
@@ -186,11 +200,23 @@ public sealed class Backends(DistributedApplication app)
     private async Task<string> ConnectionStringAsync(string name) =>
         await app.GetConnectionStringAsync(name) ?? throw new InvalidOperationException($"No connection string for {name}.");
 
-    private sealed class TableLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    /// <summary>The lock's session: it reads the table while no insert can commit, and ends with its server if need be.</summary>
+    public sealed class TableLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
     {
+        /// <summary>The ids stored with <paramref name="prefix"/>, as no other session can change them now.</summary>
+        public async Task<HashSet<string>> IdsAsync(string prefix) => await ReadIdsAsync(connection, transaction, prefix);
+
         public async ValueTask DisposeAsync()
         {
-            await transaction.RollbackAsync();
+            try
+            {
+                await transaction.RollbackAsync();
+            }
+            catch (NpgsqlException) when (connection.State != System.Data.ConnectionState.Open)
+            {
+                // The server went away with the lock, which ended it.
+            }
+
             await transaction.DisposeAsync();
             await connection.DisposeAsync();
         }

@@ -44,7 +44,8 @@ public sealed partial class FirstRunTests
         {
             await run.WaitForLineAsync(Mode("Containers"), Within);
             await run.WaitForReadyAsync(Within);
-            Assert.True((await Docker.InventoryAsync()).Except(before).Count() >= 3, "The three servers' containers are not on the tests' engine.");
+            var running = (await Docker.InventoryAsync()).Except(before).ToList();
+            Assert.All(StandInImages.All, image => Assert.Contains(running, entry => entry.StartsWith("container ", StringComparison.Ordinal) && entry.EndsWith($"({image})", StringComparison.Ordinal)));
             await run.StopAsync();
         }
 

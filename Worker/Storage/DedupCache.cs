@@ -2,7 +2,7 @@ using StackExchange.Redis;
 
 namespace Worker.Storage;
 
-/// <summary>Remembers which ids are stored, to skip their duplicates cheaply. It may forget; it must never lie.</summary>
+/// <summary>Remembers which ids were stored, so that only those are looked up as likely duplicates. It may forget.</summary>
 public interface IDedupCache
 {
     Task<IReadOnlySet<string>> FindStoredAsync(IReadOnlyCollection<string> ids);
@@ -11,8 +11,9 @@ public interface IDedupCache
 }
 
 /// <summary>
-/// Redis as the fast path for duplicates: an id is marked (SET NX with a TTL) only after its row is committed, so a
-/// mark always means "stored". Redis losing its keys only costs a trip to Postgres, never a message.
+/// Redis as the hint for duplicates: an id is marked (SET NX with a TTL) only after its row is committed. A mark is
+/// confirmed against PostgreSQL before it counts, since the database can forget a row that Redis still marks; Redis
+/// losing its keys only costs a write that ON CONFLICT skips, never a message.
 /// </summary>
 public sealed class DedupCache(IServiceProvider services) : IDedupCache
 {

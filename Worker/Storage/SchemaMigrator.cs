@@ -3,10 +3,10 @@ using Npgsql;
 namespace Worker.Storage;
 
 /// <summary>
-/// Versioned schema migration, at start-up and whenever the store finds its table gone. Every version runs each time,
-/// in its own transaction, under an advisory lock so that replicas do not race: a database can forget a table that
-/// <c>schema_versions</c> still records (<c>DROP TABLE messages</c> leaves version 1 there), so each migration is
-/// written to be idempotent and to check the objects themselves (<c>IF NOT EXISTS</c>), not only their record.
+/// Versioned schema migration, at start-up and whenever the store finds its table gone. It runs in one transaction
+/// under an advisory lock, so that replicas doing it together do not race. A database can forget the table while
+/// <c>schema_versions</c> still records it (<c>DROP TABLE messages</c> leaves version 1 there, a restore can bring back
+/// one without the other): where the table itself is missing, the records are void and every version runs again.
 /// </summary>
 public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
 {
@@ -15,7 +15,7 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
     private static readonly (int Version, string Sql)[] Migrations =
     [
         (1, """
-            CREATE TABLE IF NOT EXISTS messages (
+            CREATE TABLE messages (
                 id        text        PRIMARY KEY,
                 type      text        NOT NULL,
                 payload   jsonb       NOT NULL,
@@ -31,22 +31,30 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
     public async Task<int> MigrateAsync(CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await ExecuteAsync(connection, null, """
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey});", ct);
+        await ExecuteAsync(connection, transaction, """
             CREATE TABLE IF NOT EXISTS schema_versions (
                 version    integer     PRIMARY KEY,
                 applied_at timestamptz NOT NULL DEFAULT now()
             );
+            DELETE FROM schema_versions WHERE to_regclass('messages') IS NULL;
             """, ct);
 
         foreach (var (version, sql) in Migrations)
         {
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey});", ct);
-            await ExecuteAsync(connection, transaction, sql, ct);
-            await ExecuteAsync(connection, transaction, $"INSERT INTO schema_versions (version) VALUES ({version}) ON CONFLICT DO NOTHING;", ct);
-            await transaction.CommitAsync(ct);
+            await using var applied = new NpgsqlCommand("SELECT 1 FROM schema_versions WHERE version = $1", connection, transaction)
+            {
+                Parameters = { new() { Value = version } },
+            };
+            if (await applied.ExecuteScalarAsync(ct) is null)
+            {
+                await ExecuteAsync(connection, transaction, sql, ct);
+                await ExecuteAsync(connection, transaction, $"INSERT INTO schema_versions (version) VALUES ({version});", ct);
+            }
         }
 
+        await transaction.CommitAsync(ct);
         return LatestVersion;
     }
 

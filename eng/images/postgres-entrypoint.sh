@@ -17,21 +17,23 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  if [ -z "${POSTGRES_PASSWORD:-}" ]; then
-    echo "postgres stand-in: POSTGRES_PASSWORD is required, as in the official image" >&2
+  if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "${POSTGRES_HOST_AUTH_METHOD:-}" != trust ]; then
+    echo "postgres stand-in: POSTGRES_PASSWORD is required unless POSTGRES_HOST_AUTH_METHOD=trust, as in the official image" >&2
     exit 1
   fi
   user=${POSTGRES_USER:-postgres}
   database=${POSTGRES_DB:-$user}
   pwfile=$(mktemp)
-  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  printf '%s\n' "${POSTGRES_PASSWORD:-}" >"$pwfile"
+  password=--pwfile=$pwfile
+  [ -n "${POSTGRES_PASSWORD:-}" ] || password=--auth=trust
   # shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of arguments, as the official image reads it
-  initdb -D "$PGDATA" --username="$user" --pwfile="$pwfile" ${POSTGRES_INITDB_ARGS:-}
+  initdb -D "$PGDATA" --username="$user" "$password" ${POSTGRES_INITDB_ARGS:-}
   rm -f "$pwfile"
   printf 'host all all all %s\n' "${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}" >>"$PGDATA/pg_hba.conf"
   if [ "$database" != postgres ]; then
     pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -k /run/postgresql" -w start >/dev/null
-    echo 'CREATE DATABASE :"database";' | PGPASSWORD=$POSTGRES_PASSWORD \
+    echo 'CREATE DATABASE :"database";' | PGPASSWORD=${POSTGRES_PASSWORD:-} \
       psql -h /run/postgresql -U "$user" -d postgres -v ON_ERROR_STOP=1 -v database="$database" -q
     pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   fi
