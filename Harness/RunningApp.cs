@@ -101,20 +101,22 @@ public class RunningApp : IAsyncDisposable
 
     /// <summary>The process of a running resource, or null when it is not running or has none (a container).</summary>
     public int? TryProcessId(string resource) =>
-        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
-        && state.Snapshot.State?.Text == KnownResourceStates.Running
-        && state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value is { } pid
+        RunningProperty(resource, name => name.EndsWith(".pid", StringComparison.Ordinal)) is { } pid
         && Convert.ToInt32(pid, CultureInfo.InvariantCulture) is > 1 and var id
             ? id
             : null;
 
     /// <summary>The container of a running resource that runs as one.</summary>
     public string ContainerId(string resource) =>
-        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
-        && state.Snapshot.State?.Text == KnownResourceStates.Running
-        && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "container.id")?.Value is string { Length: > 0 } id
+        RunningProperty(resource, name => name == "container.id") is string { Length: > 0 } id
             ? id
             : throw new InvalidOperationException($"{resource} is not running as a container: {StateOf(resource)}.");
+
+    // A property of the resource's current instance, only while it runs: a stopped one's may name what is gone.
+    private object? RunningProperty(string resource, Func<string, bool> name) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running
+            ? state.Snapshot.Properties.FirstOrDefault(p => name(p.Name))?.Value
+            : null;
 
     private string StateOf(string resource) =>
         App.ResourceNotifications.TryGetCurrentState(resource, out var state)

@@ -23,9 +23,7 @@ public sealed class Backends(DistributedApplication app)
     /// <summary>How many rows hold ids that start with <paramref name="prefix"/>.</summary>
     public async Task<long> RowsAsync(string prefix)
     {
-        // Unpooled: a pooled connection would outlive a server the tests stop and start.
-        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
-        await connection.OpenAsync();
+        await using var connection = await OpenUnpooledAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM messages WHERE starts_with(id, $1)", connection)
         {
             Parameters = { new() { Value = prefix } },
@@ -74,8 +72,7 @@ public sealed class Backends(DistributedApplication app)
     /// <summary>The ids stored with <paramref name="prefix"/>.</summary>
     public async Task<HashSet<string>> IdsAsync(string prefix)
     {
-        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
-        await connection.OpenAsync();
+        await using var connection = await OpenUnpooledAsync();
         return await ReadIdsAsync(connection, null, prefix);
     }
 
@@ -95,8 +92,7 @@ public sealed class Backends(DistributedApplication app)
     /// <summary>Drops the worker's table, as an operator's mistake or a restore without it would leave the database.</summary>
     public async Task DropMessagesTableAsync()
     {
-        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
-        await connection.OpenAsync();
+        await using var connection = await OpenUnpooledAsync();
         await using var command = new NpgsqlCommand("DROP TABLE messages", connection);
         await command.ExecuteNonQueryAsync();
     }
@@ -195,6 +191,14 @@ public sealed class Backends(DistributedApplication app)
 
         await channel.DisposeAsync();
         return found;
+    }
+
+    // Unpooled: a pooled connection would outlive a server the tests stop and start.
+    private async Task<NpgsqlConnection> OpenUnpooledAsync()
+    {
+        var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
+        await connection.OpenAsync();
+        return connection;
     }
 
     private async Task<string> ConnectionStringAsync(string name) =>

@@ -7,9 +7,9 @@ using Worker.Telemetry;
 namespace Worker.Messaging;
 
 /// <summary>
-/// One attempt at a batch: skip ids PostgreSQL (the source of truth) has, asking it only about those Redis has marked,
-/// insert the rest, mark them in Redis, and dead-letter the malformed. Each delivery keeps its outcome, so an attempt only does what earlier
-/// attempts left undone; the caller acks once every delivery has one.
+/// One attempt at a batch: skip ids PostgreSQL (the source of truth) has, asking it only about those Redis has
+/// marked, insert the rest, mark them in Redis, and dead-letter the malformed. Each delivery keeps its outcome, so an
+/// attempt only does what earlier attempts left undone; the caller acks once every delivery has one.
 /// </summary>
 public sealed partial class BatchProcessor(
     IDedupCache dedup,
