@@ -77,4 +77,41 @@ public sealed class PipelineStatusTests
         Assert.Equal("InvalidOperationException: bug", _status.LoopFailure);
         Assert.Equal("a batch: TimeoutException: too slow", _status.LastError);
     }
+
+    [Fact]
+    public void A_delivery_arriving_while_the_window_empties_still_starts_the_wait()
+    {
+        // The last ack and a new delivery race, again and again; whichever wins, one delivery is in flight after the
+        // round and it must be waiting, or a lock that then holds it would never be reported as a stall.
+        const int Rounds = 200_000;
+        _status.AddInFlight(1);
+        using var start = new Barrier(2);
+        var arrivals = new Thread(() =>
+        {
+            for (var round = 0; round < Rounds; round++)
+            {
+                start.SignalAndWait();
+                _status.AddInFlight(1);
+                start.SignalAndWait();
+            }
+        });
+        arrivals.Start();
+
+        var unseen = 0;
+        for (var round = 0; round < Rounds; round++)
+        {
+            start.SignalAndWait();
+            _status.RecordProgress(1);
+            start.SignalAndWait();
+            _time.Advance(TimeSpan.FromTicks(1));
+            if (_status.WaitingFor == TimeSpan.Zero)
+            {
+                unseen++;
+            }
+        }
+
+        Assert.True(arrivals.Join(TimeSpan.FromSeconds(60)), "The arrivals did not finish.");
+        Assert.Equal(1, _status.InFlight);
+        Assert.Equal(0, unseen);
+    }
 }

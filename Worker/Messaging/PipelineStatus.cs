@@ -25,6 +25,9 @@ public sealed class PipelineStatus(TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, long> _attempts = new();
     private long _nextAttempt;
+    // The in-flight count and the start of its wait change together, under this lock: as two atomic steps, the last
+    // ack could clear the wait a delivery arriving between them had just started, and a stall would go unseen.
+    private readonly Lock _window = new();
     private long _inFlight;
     private long _waitingSince;
     private long _lastProgressAt = time.GetTimestamp();
@@ -115,22 +118,31 @@ public sealed class PipelineStatus(TimeProvider time)
     public void MarkConnected(bool connected) =>
         Volatile.Write(ref _connectedSince, connected ? Math.Max(1, time.GetTimestamp()) : 0);
 
-    public void AddInFlight(int count)
-    {
-        if (Interlocked.Add(ref _inFlight, count) == count)
-        {
-            Interlocked.Exchange(ref _waitingSince, Math.Max(1, time.GetTimestamp()));
-        }
-    }
+    /// <summary>Deliveries received (positive) or given back unprocessed (negative).</summary>
+    public void AddInFlight(int count) => MoveWindow(count);
 
     public void RecordProgress(int completed)
     {
-        if (Interlocked.Add(ref _inFlight, -completed) == 0)
-        {
-            Interlocked.Exchange(ref _waitingSince, 0);
-        }
-
+        MoveWindow(-completed);
         Interlocked.Exchange(ref _lastProgressAt, time.GetTimestamp());
+    }
+
+    // The wait starts when the window fills from empty and ends when it empties.
+    private void MoveWindow(int delta)
+    {
+        lock (_window)
+        {
+            var before = _inFlight;
+            Interlocked.Exchange(ref _inFlight, before + delta);
+            if (before + delta == 0)
+            {
+                Interlocked.Exchange(ref _waitingSince, 0);
+            }
+            else if (before == 0)
+            {
+                Interlocked.Exchange(ref _waitingSince, Math.Max(1, time.GetTimestamp()));
+            }
+        }
     }
 
     public void RecordError(string what, Exception exception) =>

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace AppHost.BackingServices.Local;
 
@@ -33,11 +35,30 @@ internal sealed class ServiceUser
         }
     }
 
+    /// <summary>Gives an open file to this user: fchown, which no link planted at its path can redirect.</summary>
+    public void Own(SafeFileHandle file)
+    {
+        if (Name is null)
+        {
+            return;
+        }
+
+        if (fchown((int)file.DangerousGetHandle(), Id("-u", Name), Id("-g", Name)) != 0)
+        {
+            throw new InvalidOperationException($"Could not give a file to {Name}: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    private static uint Id(string which, string name) =>
+        uint.Parse(Output("id", [which, name]).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Runs a short set-up command as this user and fails with its output when it fails.</summary>
     public void Run(string binary, IEnumerable<string> args) =>
         RunProcess(Command(binary), [.. PrefixArgs(binary), .. args]);
 
-    private static void RunProcess(string command, string[] args)
+    private static void RunProcess(string command, string[] args) => Output(command, args);
+
+    private static string Output(string command, string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(command, args)
         {
@@ -52,5 +73,10 @@ internal sealed class ServiceUser
             throw new InvalidOperationException(
                 $"'{command} {string.Join(' ', args)}' failed with exit code {process.ExitCode}: {error}{output.Result}");
         }
+
+        return output.Result;
     }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fchown(int fd, uint owner, uint group);
 }
