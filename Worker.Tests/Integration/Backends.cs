@@ -10,8 +10,11 @@ using Worker.Tests.Support;
 
 namespace Worker.Tests.Integration;
 
-/// <summary>Direct access to the three real servers of the running app, the way an operator would look.</summary>
-public sealed class Backends(DistributedApplication app)
+/// <summary>
+/// Direct access to the three real servers of the running app, the way an operator would look; its reads of the
+/// messages table go to the worker's database, or to <paramref name="database"/> (a connection string) when given.
+/// </summary>
+public sealed class Backends(DistributedApplication app, string? database = null)
 {
     private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StoreWithin = TimeSpan.FromSeconds(90);
@@ -87,6 +90,24 @@ public sealed class Backends(DistributedApplication app)
         }
 
         return ids;
+    }
+
+    /// <summary>A new, empty database on the same server, owned by the worker's role, as a second deployment's.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        var worker = new NpgsqlConnectionStringBuilder(await ConnectionStringAsync("workerdb")) { Database = name };
+        await using var connection = new NpgsqlConnection(await ConnectionStringAsync("postgres") + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" OWNER \"{worker.Username}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return worker.ConnectionString;
+    }
+
+    /// <summary>How many keys Redis holds that start with <paramref name="prefix"/>.</summary>
+    public async Task<int> RedisKeysAsync(string prefix)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis"));
+        return await redis.GetServers().Single().KeysAsync(pattern: prefix + "*").CountAsync();
     }
 
     /// <summary>Drops the worker's table, as an operator's mistake or a restore without it would leave the database.</summary>
@@ -196,7 +217,7 @@ public sealed class Backends(DistributedApplication app)
     // Unpooled: a pooled connection would outlive a server the tests stop and start.
     private async Task<NpgsqlConnection> OpenUnpooledAsync()
     {
-        var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb") + ";Pooling=false");
+        var connection = new NpgsqlConnection((database ?? await ConnectionStringAsync("workerdb")) + ";Pooling=false");
         await connection.OpenAsync();
         return connection;
     }

@@ -1,4 +1,5 @@
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using Worker.Commands;
 using Worker.Messaging;
@@ -75,6 +76,33 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
         Assert.InRange(warnings.Count, 1, 3);
         Assert.Equal(3, warnings.Sum(w => int.Parse(w.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture)));
         Assert.All(warnings, w => Assert.Contains("body-too-large", w, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_deployments_sharing_one_redis_each_store_every_id_and_neither_takes_the_others_marks_for_its_own()
+    {
+        var second = await _backends.CreateDatabaseAsync($"deployment_{Guid.NewGuid():N}");
+        var plan = new PublishPlan(Count: 300, DuplicateShare: 0, MalformedShare: 0, IdPrefix: $"t{Guid.NewGuid():N}", Seed: 4);
+        var (bodies, ids, _) = SampleMessages.Build(plan);
+        await using var first = await InProcessWorker.StartAsync(fixture);
+        await using var other = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{Worker.Clients.ConnectionNames.Postgres}"] = second,
+        });
+
+        await first.PublishAsync(bodies);
+        await _backends.WaitForRowsAsync(plan.IdPrefix, ids.Count);
+        await other.PublishAsync(bodies);
+        await new Backends(fixture.App, second).WaitForRowsAsync(plan.IdPrefix, ids.Count);
+
+        // Each deployment marked the ids under its own name, and met no mark of the other's as a row gone missing.
+        foreach (var worker in new[] { first, other })
+        {
+            var keys = Worker.Storage.DedupCache.KeyPrefix(worker.Queue, worker.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().ConnectionString!);
+            Assert.Equal(0, worker.Counter("worker.dedup.stale_marks"));
+            Assert.DoesNotContain(worker.Logs, line => line.Contains("have no row in the database", StringComparison.Ordinal));
+            await WaitAsync(async () => await _backends.RedisKeysAsync(keys + plan.IdPrefix) == ids.Count, $"the ids marked under {keys}");
+        }
     }
 
     private async Task<List<string>> TakeIdsAsync(string queue) => await _backends.BrokerAsync(async channel =>

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
 using StackExchange.Redis;
+using Worker.Messaging;
 
 namespace Worker.Storage;
 
@@ -15,9 +18,11 @@ public interface IDedupCache
 /// confirmed against PostgreSQL before it counts, since the database can forget a row that Redis still marks; Redis
 /// losing its keys only costs a write that ON CONFLICT skips, never a message.
 /// </summary>
-public sealed class DedupCache(IServiceProvider services) : IDedupCache
+public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOptions> options, NpgsqlDataSource database) : IDedupCache
 {
-    private const string Prefix = "worker:stored:";
+    // Deployments that share one Redis must not see each other's marks: each would take the other's ids for its own
+    // and read its database for nothing. The key names the deployment by its queue and its database.
+    private readonly string _prefix = KeyPrefix(options.Value.Queue, database.ConnectionString);
 
     // Aspire's multiplexer connects synchronously when first resolved, for up to its connect timeout while Redis is
     // down; resolving it on first use keeps that wait inside a bounded batch attempt instead of the host's start.
@@ -53,5 +58,13 @@ public sealed class DedupCache(IServiceProvider services) : IDedupCache
     private Task<IDatabase> DatabaseAsync() =>
         _redis.IsValueCreated ? Task.FromResult(_redis.Value.GetDatabase()) : Task.Run(() => _redis.Value.GetDatabase());
 
-    private static RedisKey Key(string id) => Prefix + id;
+    private RedisKey Key(string id) => _prefix + id;
+
+    /// <summary><c>worker:stored:{queue}:{host}:{port}/{database}:</c>, before each id.</summary>
+    public static string KeyPrefix(string queue, string connectionString)
+    {
+        var postgres = new NpgsqlConnectionStringBuilder(connectionString);
+        // Npgsql connects to the database named as the user when none is given.
+        return $"worker:stored:{queue}:{postgres.Host}:{postgres.Port}/{postgres.Database ?? postgres.Username}:";
+    }
 }
