@@ -103,6 +103,13 @@ public sealed class Backends(DistributedApplication app, string? database = null
         return worker.ConnectionString;
     }
 
+    /// <summary>Runs one command on Redis as its administrator, as an operator's redis-cli would.</summary>
+    public async Task<RedisResult> RedisCommandAsync(string command, params object[] args)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis") + ",allowAdmin=true");
+        return await redis.GetServers().Single().ExecuteAsync(command, args);
+    }
+
     /// <summary>How many keys Redis holds that start with <paramref name="prefix"/>.</summary>
     public async Task<int> RedisKeysAsync(string prefix)
     {

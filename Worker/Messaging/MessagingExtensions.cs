@@ -24,6 +24,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<PipelineStatus>();
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddSingleton<IMessageStore, MessageStore>();
+        builder.Services.AddSingleton<DedupMarkWrites>();
         builder.Services.AddSingleton<IDedupCache, DedupCache>();
         builder.Services.AddSingleton<QueueTopology>();
         builder.Services.AddSingleton<IQueueDepth, QueueDepth>();

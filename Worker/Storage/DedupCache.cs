@@ -10,6 +10,7 @@ public interface IDedupCache
 {
     Task<IReadOnlySet<string>> FindStoredAsync(IReadOnlyCollection<string> ids);
 
+    /// <summary>Marks ids whose rows are committed; a mark Redis does not take is given up, never thrown.</summary>
     Task MarkStoredAsync(IReadOnlyCollection<string> ids, TimeSpan ttl);
 }
 
@@ -18,7 +19,7 @@ public interface IDedupCache
 /// confirmed against PostgreSQL before it counts, since the database can forget a row that Redis still marks; Redis
 /// losing its keys only costs a write that ON CONFLICT skips, never a message.
 /// </summary>
-public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOptions> options, NpgsqlDataSource database) : IDedupCache
+public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOptions> options, NpgsqlDataSource database, DedupMarkWrites marks) : IDedupCache
 {
     // Deployments that share one Redis must not see each other's marks: each would take the other's ids for its own
     // and read its database for nothing. The key names the deployment by its queue and its database.
@@ -49,10 +50,18 @@ public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOpti
             return;
         }
 
-        var batch = (await DatabaseAsync()).CreateBatch();
-        var writes = ids.Select(id => batch.StringSetAsync(Key(id), 1, ttl, When.NotExists)).ToList();
-        batch.Execute();
-        await Task.WhenAll(writes);
+        try
+        {
+            var batch = (await DatabaseAsync()).CreateBatch();
+            var writes = ids.Select(id => batch.StringSetAsync(Key(id), 1, ttl, When.NotExists)).ToList();
+            batch.Execute();
+            await Task.WhenAll(writes);
+            marks.Written();
+        }
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException or ObjectDisposedException)
+        {
+            marks.Failed(ex);
+        }
     }
 
     private Task<IDatabase> DatabaseAsync() =>
