@@ -4,7 +4,7 @@ namespace Harness;
 
 /// <summary>
 /// rabbitmqctl against the broker the AppHost runs as a local process, as its own node: the node name, the cookie's
-/// home and the port mapper come from the broker process's environment..
+/// home and the port mapper come from the broker process's environment.
 /// </summary>
 public static class LocalBroker
 {
@@ -25,7 +25,8 @@ public static class LocalBroker
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["HOME"] = environment["HOME"], ["ERL_EPMD_PORT"] = environment["ERL_EPMD_PORT"] },
+            // rabbitmqctl is an Erlang VM too: like the broker's own, it must not start a port mapper where none answers.
+            Environment = { ["HOME"] = environment["HOME"], ["ERL_EPMD_PORT"] = environment["ERL_EPMD_PORT"], ["ERL_ZFLAGS"] = "-start_epmd false" },
         };
         using var ctl = Process.Start(start)!;
         var output = ctl.StandardOutput.ReadToEndAsync();

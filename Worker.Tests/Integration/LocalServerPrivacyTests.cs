@@ -46,6 +46,30 @@ public sealed class LocalServerPrivacyTests(AppFixture fixture)
     }
 
     [Fact]
+    public async Task No_erlang_vm_of_the_broker_starts_a_port_mapper_of_its_own_even_where_none_answers()
+    {
+        var beam = LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq"));
+        var ours = ProcessTree.Environment(beam)["ERL_EPMD_PORT"];
+        var nowhere = FreePort();
+
+        // What the broker's epmd monitor does every minute (an `erl -sname` that starts `epmd -daemon` where no port
+        // mapper answers), run in the broker itself against a port where none does, as while the app's is gone.
+        await LocalBroker.CtlAsync(beam, "eval",
+            $"os:putenv(\"ERL_EPMD_PORT\", \"{nowhere}\"), R = rabbit_nodes:ensure_epmd(), os:putenv(\"ERL_EPMD_PORT\", \"{ours}\"), R.");
+
+        var mappers = (await RunAsync("pgrep", "-ax", "epmd")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var strays = mappers.Where(line => !line.EndsWith($"epmd -address 127.0.0.1 -port {ours}", StringComparison.Ordinal)
+            && ProcessTree.Environment(int.Parse(line.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).Values.Any(v => v.Contains("worker-apphost/", StringComparison.Ordinal))).ToList();
+        foreach (var stray in strays)
+        {
+            await RunAsync("kill", stray.Split(' ')[0]);
+        }
+
+        Assert.True(strays.Count == 0, $"The broker started port mappers of its own: {string.Join(" | ", strays)}");
+        Assert.DoesNotContain($":{nowhere} ", await RunAsync("ss", "-Hltn"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_worker_is_no_superuser_of_the_database_nor_an_administrator_of_the_broker()
     {
         await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("workerdb") + ";Pooling=false");
@@ -56,6 +80,13 @@ public sealed class LocalServerPrivacyTests(AppFixture fixture)
         var users = await LocalBroker.CtlAsync(LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq")), "list_users");
         var worker = users.Split('\n').Single(line => line.StartsWith("worker", StringComparison.Ordinal));
         Assert.Equal("worker\t[]", worker.Trim());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<(string Owner, string Mode)> StatAsync(string path)

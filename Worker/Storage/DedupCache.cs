@@ -52,8 +52,18 @@ public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOpti
 
         try
         {
-            var batch = (await DatabaseAsync()).CreateBatch();
-            var writes = ids.Select(id => batch.StringSetAsync(Key(id), 1, ttl, When.NotExists)).ToList();
+            var redis = await DatabaseAsync();
+            var rest = ids;
+            if (marks.Failing)
+            {
+                // While Redis refuses, one mark tries for the batch: a refused command costs a round trip and an
+                // exception each, and a whole batch of them would slow the drain for marks that are only hints.
+                await redis.StringSetAsync(Key(ids.First()), 1, ttl, When.NotExists);
+                rest = [.. ids.Skip(1)];
+            }
+
+            var batch = redis.CreateBatch();
+            var writes = rest.Select(id => batch.StringSetAsync(Key(id), 1, ttl, When.NotExists)).ToList();
             batch.Execute();
             await Task.WhenAll(writes);
             marks.Written();

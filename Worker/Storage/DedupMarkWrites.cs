@@ -21,6 +21,9 @@ public sealed partial class DedupMarkWrites
             description: "1 while Redis refuses to mark stored ids: duplicates are then skipped by PostgreSQL alone.");
     }
 
+    /// <summary>Whether the last marks were refused.</summary>
+    public bool Failing => Volatile.Read(ref _failing) == 1;
+
     /// <summary>Why the last marks could not be written, while they cannot; otherwise null.</summary>
     public string? Problem { get; private set; }
 

@@ -99,6 +99,11 @@ await using (var app = await BenchApp.StartAsync())
         ]);
     }
 
+    if (Runs("R5"))
+    {
+        Report(await new RedisRefusingWrites(drain, connectionStrings["redis"]).MeasureAsync(messages / 2));
+    }
+
     var flood = new PoisonFlood(app, broker, store);
     if (Runs("R2"))
     {
@@ -153,7 +158,7 @@ if (!smoke && only is null && !args.Contains("--skip-timings"))
 }
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : "full", clock.Elapsed));
+await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : only is null ? "full" : $"partial: {string.Join(", ", only)} only, {messages:N0} messages", clock.Elapsed));
 Console.WriteLine($"wrote {output}");
 if (!smoke && only is null)
 {

@@ -67,6 +67,11 @@ public static class LocalRabbitMQBuilderExtensions
             // The Erlang distribution (rabbitmqctl's way in) listens on loopback only, as the AMQP port does.
             .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}")
             .WithEnvironment("ERL_EPMD_PORT", epmd.Resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort))
+            // Every Erlang VM started from this environment would start `epmd -daemon` where no port mapper answers: on
+            // every interface, outside the AppHost's process tree, and for good. The node's epmd monitor starts one such
+            // VM every minute (rabbit_nodes_common:ensure_epmd/0), so a minute in which the app's port mapper is gone,
+            // as while the AppHost stops, left one behind. The app's own port mapper is the only one.
+            .WithEnvironment("ERL_ZFLAGS", "-start_epmd false")
             .WithEnvironment("RABBITMQ_DIST_PORT", new EndpointReference(rabbitmq, LocalRabbitMQResource.DistributionEndpointName).Property(EndpointProperty.TargetPort))
             .WithEndpoint(name: LocalRabbitMQResource.DistributionEndpointName, scheme: "tcp", isProxied: false)
             .WaitFor(epmd);
