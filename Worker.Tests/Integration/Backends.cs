@@ -180,11 +180,12 @@ public sealed class Backends(DistributedApplication app, string? database = null
     }
 
     /// <summary>
-    /// Takes dead letters off the dead-letter queue until <paramref name="count"/> of them contain
+    /// Takes dead letters off the dead-letter queue (of the work queue, or of <paramref name="queue"/>) until <paramref name="count"/> of them contain
     /// <paramref name="marker"/> (others are dropped), and returns those with their reason.
     /// </summary>
-    public async Task<List<(byte[] Body, string Reason)>> TakeDeadLettersAsync(string marker, int count, TimeSpan within)
+    public async Task<List<(byte[] Body, string Reason)>> TakeDeadLettersAsync(string marker, int count, TimeSpan within, string? queue = null)
     {
+        var deadLetterQueue = new MessagingOptions { Queue = queue ?? new MessagingOptions().Queue }.DeadLetterQueue;
         var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
         await using var connection = await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
@@ -196,7 +197,7 @@ public sealed class Backends(DistributedApplication app, string? database = null
             BasicGetResult? message;
             try
             {
-                message = await channel.BasicGetAsync(new MessagingOptions().DeadLetterQueue, autoAck: true);
+                message = await channel.BasicGetAsync(deadLetterQueue, autoAck: true);
             }
             catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
             {

@@ -40,7 +40,8 @@ public sealed class InProcessWorker : IAsyncDisposable
 
     public IServiceProvider Services => _host!.Services;
 
-    public static async Task<InProcessWorker> StartAsync(AppFixture fixture, IDictionary<string, string?>? settings = null)
+    /// <param name="everyLevel">Record every log line down to Trace, the client libraries' own included.</param>
+    public static async Task<InProcessWorker> StartAsync(AppFixture fixture, IDictionary<string, string?>? settings = null, bool everyLevel = false)
     {
         var worker = new InProcessWorker(fixture);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "Worker", DisableDefaults = true });
@@ -55,7 +56,12 @@ public sealed class InProcessWorker : IAsyncDisposable
 
         builder.Configuration["Messaging:Queue"] = worker.Queue;
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        builder.Logging.AddProvider(new Recorder(worker._logs));
+        builder.Logging.AddProvider(new Recorder(worker._logs, everyLevel ? LogLevel.Trace : LogLevel.Information));
+        if (everyLevel)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        }
+
         builder.AddServiceDefaults();
         builder.AddBackingServiceClients();
         builder.AddMessagePipeline();
@@ -131,17 +137,18 @@ public sealed class InProcessWorker : IAsyncDisposable
         }
     }
 
-    private sealed class Recorder(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger
+    private sealed class Recorder(ConcurrentQueue<string> lines, LogLevel minimum) : ILoggerProvider, ILogger
     {
         public ILogger CreateLogger(string categoryName) => this;
 
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
 
+        // The exception's whole text, as a console or OTLP exporter writes it (its message, stack and inner ones).
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+            lines.Enqueue($"{logLevel}: {formatter(state, exception)}{(exception is null ? "" : $" {exception}")}");
 
         public void Dispose()
         {

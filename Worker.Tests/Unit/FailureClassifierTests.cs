@@ -52,5 +52,14 @@ public sealed class FailureClassifierTests
         Assert.Equal($"FormatException: {exactly}", FailureClassifier.Describe(new FormatException(exactly)));
     }
 
+    [Fact]
+    public void The_reason_quotes_no_value_and_carries_none_of_the_errors_context()
+    {
+        var postgres = new PostgresException("invalid input syntax for type integer: \"secret\"", "ERROR", "ERROR", "22P02", where: "JSON data, line 1: {\"secret\"");
+
+        Assert.Equal("22P02 invalid input syntax for type integer: \"…\"", FailureClassifier.Describe(postgres));
+        Assert.Equal("FormatException: bad \"…\" value", FailureClassifier.Describe(new FormatException("bad \"secret\" value")));
+    }
+
     private static PostgresException Postgres(string sqlState) => new("message", "ERROR", "ERROR", sqlState);
 }

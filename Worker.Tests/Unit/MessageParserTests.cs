@@ -16,6 +16,20 @@ public sealed class MessageParserTests
         Assert.Equal("order.created", result.Message.Type);
     }
 
+    [Theory]
+    [InlineData("{\"id\":\"a\",\"secret\":1,\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\"}")]
+    [InlineData("{\"id\":\"a\",\"type\":\"t\",\"payload\":{\"secret\":{\"secret\":secret}},\"timestamp\":\"2026-01-01T00:00:00Z\"}")]
+    [InlineData("{\"id\":\"a\",\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\"}secret")]
+    public void A_reason_never_quotes_the_body_since_it_goes_to_logs_and_spans(string body)
+    {
+        var reason = MessageParser.Parse(Encoding.UTF8.GetBytes(body)).Reason;
+
+        Assert.StartsWith("invalid-json: ", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("'s'", reason, StringComparison.Ordinal);
+        Assert.Matches(@"\(at byte \d+\)$", reason);
+    }
+
     [Fact]
     public void The_issues_example_with_an_offset_is_valid_once_its_id_is_set()
     {

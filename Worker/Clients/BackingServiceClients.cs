@@ -11,7 +11,8 @@ public static class BackingServiceClients
         ConnectionStringValidation.Require(builder.Configuration);
 
         builder.AddRabbitMQClient(ConnectionNames.RabbitMQ);
-        builder.AddRedisClient(ConnectionNames.Redis);
+        // The client's error messages would otherwise name the keys they were about, which hold messages' ids.
+        builder.AddRedisClient(ConnectionNames.Redis, configureOptions: redis => redis.IncludeDetailInExceptions = false);
         builder.AddNpgsqlDataSource(ConnectionNames.Postgres);
         return builder;
     }

@@ -41,7 +41,7 @@ public static partial class MessageParser
         }
         catch (JsonException ex)
         {
-            return ParseResult.Invalid($"invalid-json: {ex.Message}");
+            return ParseResult.Invalid($"invalid-json: {Redacted(ex)}");
         }
 
         var problem = wire switch
@@ -103,11 +103,22 @@ public static partial class MessageParser
         return null;
     }
 
+    // A reason goes to logs and spans, so it never quotes the body: the serializer's messages quote what they read
+    // ('…' is an invalid start of a value; the JSON property '…' could not be mapped), and its paths name properties.
+    private static string Redacted(JsonException ex)
+    {
+        var what = QuotedPattern().Replace(ex.Message.Split(" Path: ")[0].Split(" | LineNumber")[0], "'…'").TrimEnd('.');
+        return ex.BytePositionInLine is { } position ? $"{what} (at byte {position + 1})" : what;
+    }
+
     private static DateTimeOffset? ParseTimestamp(string value) =>
         TimestampPattern().IsMatch(value)
         && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var timestamp)
             ? timestamp
             : null;
+
+    [GeneratedRegex("'[^']*'")]
+    private static partial Regex QuotedPattern();
 
     // \z, not $: in .NET, $ also matches before a final line break.
     [GeneratedRegex(@"\A[A-Za-z0-9._:-]{1,128}\z")]

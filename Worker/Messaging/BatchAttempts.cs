@@ -39,7 +39,7 @@ public sealed partial class BatchAttempts
             if (pending.Count == 1)
             {
                 var reason = $"unprocessable: {FailureClassifier.Describe(ex)}";
-                LogUnprocessable(_logger, ex, pending[0].Tag, reason);
+                LogUnprocessable(_logger, pending[0].Tag, reason);
                 await _any.ExecuteAsync(token => AttemptAsync(c => _processor.DeadLetterAsync(pending, _ => reason, c), token), ct);
             }
             else if (pending.Count > 1)
@@ -71,15 +71,17 @@ public sealed partial class BatchAttempts
             _status.RecordError("a batch", exception);
         }
 
-        LogRetry(_logger, exception, attempt, delay.TotalSeconds);
+        LogRetry(_logger, attempt, delay.TotalSeconds, exception is null ? "no error" : FailureClassifier.Describe(exception));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch failed (attempt {Attempt}); nothing acked, retrying in {Delay:0.0} s")]
-    private static partial void LogRetry(ILogger logger, Exception? exception, int attempt, double delay);
+    // These two name the failure only as Describe does: the exception itself, logged whole, would carry what a
+    // message's failure quotes (PostgreSQL's Where, as exception data, and the message text of a refused value).
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch failed (attempt {Attempt}); nothing acked, retrying in {Delay:0.0} s: {Reason}")]
+    private static partial void LogRetry(ILogger logger, int attempt, double delay, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A batch of {Count} failed for its content ({Reason}); splitting it to find the culprit")]
     private static partial void LogSplitting(ILogger logger, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {Tag} cannot be stored and goes to the dead-letter queue: {Reason}")]
-    private static partial void LogUnprocessable(ILogger logger, Exception exception, ulong tag, string reason);
+    private static partial void LogUnprocessable(ILogger logger, ulong tag, string reason);
 }

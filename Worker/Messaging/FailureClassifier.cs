@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Npgsql;
 using RabbitMQ.Client.Exceptions;
 using StackExchange.Redis;
@@ -15,7 +16,7 @@ public enum FailureKind
 }
 
 /// <summary>Sorts the failure of an attempt at a batch. Anything not known to be a dependency's is the messages'.</summary>
-public static class FailureClassifier
+public static partial class FailureClassifier
 {
     // PostgreSQL classes that a message's content raises: data exceptions (22), integrity violations (23) and limits
     // such as a value too large (54). See https://www.postgresql.org/docs/current/errcodes-appendix.html
@@ -42,15 +43,23 @@ public static class FailureClassifier
         _ => FailureKind.CausedByMessages,
     };
 
-    /// <summary>A short reason for a dead letter: the error's code and message, never its detail (which can quote data).</summary>
+    /// <summary>
+    /// A short reason, for a dead letter, a log line or a span: the error's code and message, with what it quotes
+    /// redacted, and never its detail or context (PostgreSQL's Detail and Where quote the statement's data).
+    /// </summary>
     public static string Describe(Exception exception)
     {
         var text = exception switch
         {
-            PostgresException postgres => $"{postgres.SqlState} {postgres.MessageText}",
-            _ => $"{exception.GetType().Name}: {exception.Message}",
+            AggregateException { InnerExceptions: [var only] } => Describe(only),
+            PostgresException postgres => $"{postgres.SqlState} {Quoted().Replace(postgres.MessageText, "\"…\"")}",
+            _ => $"{exception.GetType().Name}: {Quoted().Replace(exception.Message, "\"…\"")}",
         };
         const int MaxLength = 200;
         return text.Length <= MaxLength ? text : string.Concat(text.AsSpan(0, MaxLength - 1), "…");
     }
+
+    // PostgreSQL quotes values in double quotes (invalid input syntax for type integer: "…"), and so do most clients.
+    [GeneratedRegex("\"[^\"]*\"")]
+    private static partial Regex Quoted();
 }
