@@ -56,7 +56,32 @@ public sealed class KubernetesOverlayTests
         Assert.Equal("RollingUpdate", deployment.Spec.Strategy.Type);
         Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
         Assert.True(deployment.Spec.MinReadySeconds < 60);
-        Assert.Equal("Recreate", (await Rendered.Value).OfType<V1Deployment>().Single(d => d.Metadata.Name == "postgres").Spec.Strategy.Type);
+        Assert.Equal("Recreate", (await Rendered.Value).OfType<V1Deployment>().Single(d => d.Metadata.Name == "redis").Spec.Strategy.Type);
+    }
+
+    [Theory]
+    [InlineData("postgres", "/var/lib/postgresql")]
+    [InlineData("rabbitmq", "/var/lib/rabbitmq")]
+    public async Task Postgres_and_rabbitmq_keep_their_data_on_a_claim_that_follows_their_pod(string name, string dataDirectory)
+    {
+        var objects = await Rendered.Value;
+        Assert.DoesNotContain(objects.OfType<V1Deployment>(), d => d.Metadata.Name == name);
+        var set = Assert.Single(objects.OfType<V1StatefulSet>(), s => s.Metadata.Name == name);
+
+        // One pod, always <name>-0: RabbitMQ keeps its queues under rabbit@<hostname>, which a Deployment's pod changes.
+        Assert.Equal(1, set.Spec.Replicas);
+        var claim = Assert.Single(set.Spec.VolumeClaimTemplates);
+        Assert.Equal(["ReadWriteOnce"], claim.Spec.AccessModes);
+        var container = Assert.Single(set.Spec.Template.Spec.Containers);
+        Assert.Equal(dataDirectory, Assert.Single(container.VolumeMounts, m => m.Name == claim.Metadata.Name).MountPath);
+        // The Service aspirate wrote still reaches it, and governs its name.
+        var service = Assert.Single(objects.OfType<V1Service>(), s => s.Metadata.Name == name);
+        Assert.Equal(name, set.Spec.ServiceName);
+        Assert.All(service.Spec.Selector, label => Assert.Equal(label.Value, set.Spec.Template.Metadata.Labels[label.Key]));
+        Assert.Equal(set.Spec.Selector.MatchLabels, set.Spec.Template.Metadata.Labels);
+        // The image is the one the app model publishes.
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Support.RepositoryPaths.Root, "aspire-manifest.json")))!;
+        Assert.Equal(manifest["resources"]![name]!["image"]!.GetValue<string>(), container.Image);
     }
 
     [Fact]
@@ -119,9 +144,7 @@ public sealed class KubernetesOverlayTests
     [InlineData("worker", "ConnectionStrings__workerdb")]
     public async Task Each_container_reads_its_secrets_from_the_secret(string name, string variable)
     {
-        var deployment = (await Rendered.Value).OfType<V1Deployment>().Single(d => d.Metadata.Name == name);
-
-        var env = Assert.Single(Container(deployment, name).Env, e => e.Name == variable);
+        var env = Assert.Single(ContainerOf(await Rendered.Value, name).Env, e => e.Name == variable);
         Assert.Equal("backing-service-credentials", env.ValueFrom.SecretKeyRef.Name);
         Assert.Equal(variable, env.ValueFrom.SecretKeyRef.Key);
     }
@@ -140,7 +163,7 @@ public sealed class KubernetesOverlayTests
     public async Task Postgres_creates_the_database_the_workers_connection_string_names_on_its_first_start()
     {
         var objects = await Rendered.Value;
-        var postgres = Container(objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "postgres"), "postgres");
+        var postgres = ContainerOf(objects, "postgres");
         var database = new Npgsql.NpgsqlConnectionStringBuilder(objects.OfType<V1Secret>().Single().StringData["ConnectionStrings__workerdb"]).Database;
 
         // Outside the AppHost nothing else creates it: the official image does, from POSTGRES_DB.
@@ -167,6 +190,11 @@ public sealed class KubernetesOverlayTests
 
     private static async Task<V1Deployment> WorkerAsync() =>
         (await Rendered.Value).OfType<V1Deployment>().Single(d => d.Metadata.Name == "worker");
+
+    /// <summary>The container of that name, whether a Deployment or a StatefulSet runs it.</summary>
+    private static V1Container ContainerOf(List<object> objects, string name) =>
+        objects.OfType<V1Deployment>().Select(d => d.Spec.Template).Concat(objects.OfType<V1StatefulSet>().Select(s => s.Spec.Template))
+            .SelectMany(t => t.Spec.Containers).Single(c => c.Name == name);
 
     private static V1Container Container(V1Deployment deployment, string name = "worker") =>
         deployment.Spec.Template.Spec.Containers.Single(c => c.Name == name);
