@@ -158,7 +158,7 @@ if (!smoke && only is null && !args.Contains("--skip-timings"))
 }
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : only is null ? "full" : $"partial: {string.Join(", ", only)} only, {messages:N0} messages", clock.Elapsed));
+await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : only is null ? "full" : $"partial: {string.Join(", ", only)} only, --messages {messages:N0}", clock.Elapsed));
 Console.WriteLine($"wrote {output}");
 if (!smoke && only is null)
 {
