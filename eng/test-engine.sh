@@ -57,8 +57,9 @@ start() {
     say "an engine answers (${DOCKER_HOST:-the default socket}): the tests use it"
     return
   fi
-  # Installed so that it never becomes the machine's engine (see install-packages.sh).
-  command -v dockerd >/dev/null 2>&1 || bash "$(dirname "$0")/install-packages.sh" --no-start test-engine docker.io
+  # Installed so that it never becomes the machine's engine (see install-packages.sh). Its output goes to stderr:
+  # stdout carries only the line the caller evaluates.
+  command -v dockerd >/dev/null 2>&1 || bash "$(dirname "$0")/install-packages.sh" --no-start test-engine docker.io >&2
   "${sudo[@]}" mkdir -p "$run" "$data"
   "${sudo[@]}" chmod 0711 "$run"
   # The sandbox this was built on refuses containers with RLIMIT_NOFILE >= 20000 or RLIMIT_NPROC >= 65536, which
