@@ -10,7 +10,7 @@ port_mappers() {
   local pid
   for pid in $(pgrep -x epmd); do
     if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -q 'worker-apphost/'; then
-      echo "$pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
+      echo "$pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | sed 's/ $//')"
     fi
   done
 }

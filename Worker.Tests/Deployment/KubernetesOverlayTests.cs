@@ -74,6 +74,8 @@ public sealed class KubernetesOverlayTests
         Assert.Equal(["ReadWriteOnce"], claim.Spec.AccessModes);
         var container = Assert.Single(set.Spec.Template.Spec.Containers);
         Assert.Equal(dataDirectory, Assert.Single(container.VolumeMounts, m => m.Name == claim.Metadata.Name).MountPath);
+        // Without OnRootMismatch every mount adds group rw to each file, and Erlang then refuses its cookie.
+        Assert.Equal("OnRootMismatch", set.Spec.Template.Spec.SecurityContext.FsGroupChangePolicy);
         // The Service aspirate wrote still reaches it, and governs its name.
         var service = Assert.Single(objects.OfType<V1Service>(), s => s.Metadata.Name == name);
         Assert.Equal(name, set.Spec.ServiceName);

@@ -3,7 +3,6 @@ using Aspire.Hosting.Testing;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
-using StackExchange.Redis;
 using Worker.Commands;
 using Worker.Messaging;
 using Worker.Tests.Support;
@@ -14,7 +13,7 @@ namespace Worker.Tests.Integration;
 /// Direct access to the three real servers of the running app, the way an operator would look; its reads of the
 /// messages table go to the worker's database, or to <paramref name="database"/> (a connection string) when given.
 /// </summary>
-public sealed class Backends(DistributedApplication app, string? database = null)
+public sealed partial class Backends(DistributedApplication app, string? database = null)
 {
     private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StoreWithin = TimeSpan.FromSeconds(90);
@@ -92,29 +91,23 @@ public sealed class Backends(DistributedApplication app, string? database = null
         return ids;
     }
 
-    /// <summary>A new, empty database on the same server, owned by the worker's role, as a second deployment's.</summary>
-    public async Task<string> CreateDatabaseAsync(string name)
+    /// <summary>
+    /// A new, empty database on the same server, owned by the worker's role, as a second deployment's; with
+    /// <paramref name="replacing"/>, one of that name is dropped first, as a new cluster would have it.
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(string name, bool replacing = false)
     {
         var worker = new NpgsqlConnectionStringBuilder(await ConnectionStringAsync("workerdb")) { Database = name };
         await using var connection = new NpgsqlConnection(await ConnectionStringAsync("postgres") + ";Pooling=false");
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" OWNER \"{worker.Username}\"", connection);
-        await command.ExecuteNonQueryAsync();
+        var drop = replacing ? $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)" : null;
+        foreach (var sql in new[] { drop, $"CREATE DATABASE \"{name}\" OWNER \"{worker.Username}\"" }.OfType<string>())
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
         return worker.ConnectionString;
-    }
-
-    /// <summary>Runs one command on Redis as its administrator, as an operator's redis-cli would.</summary>
-    public async Task<RedisResult> RedisCommandAsync(string command, params object[] args)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis") + ",allowAdmin=true");
-        return await redis.GetServers().Single().ExecuteAsync(command, args);
-    }
-
-    /// <summary>How many keys Redis holds that start with <paramref name="prefix"/>.</summary>
-    public async Task<int> RedisKeysAsync(string prefix)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis"));
-        return await redis.GetServers().Single().KeysAsync(pattern: prefix + "*").CountAsync();
     }
 
     /// <summary>Drops the worker's table, as an operator's mistake or a restore without it would leave the database.</summary>
@@ -137,89 +130,6 @@ public sealed class Backends(DistributedApplication app, string? database = null
         await using var command = new NpgsqlCommand("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE", connection, transaction);
         await command.ExecuteNonQueryAsync();
         return new TableLock(connection, transaction);
-    }
-
-    /// <summary>Runs <paramref name="action"/> on a channel of its own to the real broker, as an operator's tool would.</summary>
-    public async Task<T> BrokerAsync<T>(Func<IChannel, Task<T>> action)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
-        await using var connection = await Within.Async(factory.CreateConnectionAsync(), Connect, "Connecting to the broker");
-        await using var channel = await connection.CreateChannelAsync();
-        return await action(channel);
-    }
-
-    /// <summary>Publishes to the work queue, confirmed, without declaring anything (unlike the sample publisher).</summary>
-    public async Task PublishUndeclaredAsync(IEnumerable<byte[]> bodies)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
-        await using var connection = await Within.Async(factory.CreateConnectionAsync(), Connect, "Connecting to the broker");
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
-        var properties = new BasicProperties { Persistent = true };
-        await Within.Async(
-            Task.WhenAll(bodies.Select(body => channel.BasicPublishAsync("", new MessagingOptions().Queue, mandatory: true, properties, body).AsTask())),
-            Connect, "Publishing");
-    }
-
-    /// <summary>The consumers on the work queue, or -1 while it does not exist.</summary>
-    public Task<long> WorkQueueConsumersAsync() => BrokerAsync<long>(async channel =>
-    {
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(new MessagingOptions().Queue)).ConsumerCount;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return -1;
-        }
-    });
-
-    public async Task FlushRedisAsync()
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis") + ",allowAdmin=true");
-        await redis.GetServers().Single().FlushAllDatabasesAsync();
-    }
-
-    /// <summary>
-    /// Takes dead letters off the dead-letter queue (of the work queue, or of <paramref name="queue"/>) until <paramref name="count"/> of them contain
-    /// <paramref name="marker"/> (others are dropped), and returns those with their reason.
-    /// </summary>
-    public async Task<List<(byte[] Body, string Reason)>> TakeDeadLettersAsync(string marker, int count, TimeSpan within, string? queue = null)
-    {
-        var deadLetterQueue = new MessagingOptions { Queue = queue ?? new MessagingOptions().Queue }.DeadLetterQueue;
-        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
-        await using var connection = await factory.CreateConnectionAsync();
-        var channel = await connection.CreateChannelAsync();
-        var found = new List<(byte[] Body, string Reason)>();
-        var needle = System.Text.Encoding.UTF8.GetBytes(marker);
-        var deadline = DateTime.UtcNow + within;
-        while (found.Count < count && DateTime.UtcNow < deadline)
-        {
-            BasicGetResult? message;
-            try
-            {
-                message = await channel.BasicGetAsync(deadLetterQueue, autoAck: true);
-            }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                // The queue is not there (yet): the worker declares it again before its next dead letter.
-                await channel.DisposeAsync();
-                channel = await connection.CreateChannelAsync();
-                message = null;
-            }
-
-            if (message is null)
-            {
-                await Task.Delay(200);
-            }
-            else if (message.Body.Span.IndexOf(needle) >= 0)
-            {
-                var reason = message.BasicProperties.Headers?[QueueTopology.ReasonHeader] as byte[];
-                found.Add((message.Body.ToArray(), reason is null ? "" : System.Text.Encoding.UTF8.GetString(reason)));
-            }
-        }
-
-        await channel.DisposeAsync();
-        return found;
     }
 
     // Unpooled: a pooled connection would outlive a server the tests stop and start.

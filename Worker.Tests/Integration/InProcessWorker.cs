@@ -36,7 +36,8 @@ public sealed class InProcessWorker : IAsyncDisposable
 
     public const string ApplicationName = "in-process-worker";
 
-    public string Queue { get; } = $"inproc-{Guid.NewGuid():N}";
+    /// <summary>A queue of its own, unless the settings name one (<c>Messaging:Queue</c>).</summary>
+    public string Queue { get; private set; } = $"inproc-{Guid.NewGuid():N}";
 
     public IServiceProvider Services => _host!.Services;
 
@@ -44,6 +45,11 @@ public sealed class InProcessWorker : IAsyncDisposable
     public static async Task<InProcessWorker> StartAsync(AppFixture fixture, IDictionary<string, string?>? settings = null, bool everyLevel = false)
     {
         var worker = new InProcessWorker(fixture);
+        if (settings?.TryGetValue("Messaging:Queue", out var queue) == true && queue is not null)
+        {
+            worker.Queue = queue;
+        }
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "Worker", DisableDefaults = true });
         foreach (var name in new[] { ConnectionNames.RabbitMQ, ConnectionNames.Redis, ConnectionNames.Postgres })
         {

@@ -79,28 +79,41 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
     }
 
     [Fact]
-    public async Task Two_deployments_sharing_one_redis_each_store_every_id_and_neither_takes_the_others_marks_for_its_own()
+    public async Task Two_deployments_sharing_one_redis_with_the_same_queue_and_database_names_keep_their_marks_apart()
     {
-        var second = await _backends.CreateDatabaseAsync($"deployment_{Guid.NewGuid():N}");
+        // Two clusters deployed from the same manifests: the same queue, host, port and database names, but two
+        // databases. Here the second is the first one dropped and created again under its name.
+        var name = $"deployment_{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>
+        {
+            ["Messaging:Queue"] = $"shared-{Guid.NewGuid():N}",
+            [$"ConnectionStrings:{Worker.Clients.ConnectionNames.Postgres}"] = await _backends.CreateDatabaseAsync(name),
+        };
         var plan = new PublishPlan(Count: 300, DuplicateShare: 0, MalformedShare: 0, IdPrefix: $"t{Guid.NewGuid():N}", Seed: 4);
         var (bodies, ids, _) = SampleMessages.Build(plan);
-        await using var first = await InProcessWorker.StartAsync(fixture);
-        await using var other = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
-        {
-            [$"ConnectionStrings:{Worker.Clients.ConnectionNames.Postgres}"] = second,
-        });
+        var database = new Backends(fixture.App, settings[$"ConnectionStrings:{Worker.Clients.ConnectionNames.Postgres}"]);
+        var prefixes = new List<string>();
 
-        await first.PublishAsync(bodies);
-        await _backends.WaitForRowsAsync(plan.IdPrefix, ids.Count);
-        await other.PublishAsync(bodies);
-        await new Backends(fixture.App, second).WaitForRowsAsync(plan.IdPrefix, ids.Count);
-
-        // Each deployment marked the ids under its own name, and met no mark of the other's as a row gone missing.
-        foreach (var worker in new[] { first, other })
+        foreach (var deployment in new[] { "first", "second" })
         {
-            var keys = Worker.Storage.DedupCache.KeyPrefix(worker.Queue, worker.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().ConnectionString!);
+            if (deployment == "second")
+            {
+                await _backends.CreateDatabaseAsync(name, replacing: true);
+            }
+
+            await using var worker = await InProcessWorker.StartAsync(fixture, settings);
+            await worker.PublishAsync(bodies);
+            await database.WaitForRowsAsync(plan.IdPrefix, ids.Count);
+
+            // Neither met a mark of the other's as a row gone missing.
             Assert.Equal(0, worker.Counter("worker.dedup.stale_marks"));
             Assert.DoesNotContain(worker.Logs, line => line.Contains("have no row in the database", StringComparison.Ordinal));
+            prefixes.Add(Worker.Storage.DedupCache.KeyPrefix(worker.Queue, worker.Services.GetRequiredService<Worker.Storage.SchemaMigrator>().DeploymentId!.Value));
+        }
+
+        Assert.NotEqual(prefixes[0], prefixes[1]);
+        foreach (var keys in prefixes)
+        {
             await WaitAsync(async () => await _backends.RedisKeysAsync(keys + plan.IdPrefix) == ids.Count, $"the ids marked under {keys}");
         }
     }

@@ -53,12 +53,22 @@ public sealed class FailureClassifierTests
     }
 
     [Fact]
-    public void The_reason_quotes_no_value_and_carries_none_of_the_errors_context()
+    public void What_a_message_caused_is_cut_at_its_first_quote_and_a_dependencys_failure_keeps_its_names()
     {
-        var postgres = new PostgresException("invalid input syntax for type integer: \"secret\"", "ERROR", "ERROR", "22P02", where: "JSON data, line 1: {\"secret\"");
+        var refused = new PostgresException("invalid input syntax for type integer: \"se\"cret\"", "ERROR", "ERROR", "22P02", where: "JSON data, line 1: {\"secret\"");
+        var missing = new PostgresException("relation \"messages\" does not exist", "ERROR", "ERROR", "42P01");
 
-        Assert.Equal("22P02 invalid input syntax for type integer: \"…\"", FailureClassifier.Describe(postgres));
-        Assert.Equal("FormatException: bad \"…\" value", FailureClassifier.Describe(new FormatException("bad \"secret\" value")));
+        Assert.Equal("22P02 invalid input syntax for type integer: …", FailureClassifier.Describe(refused));
+        Assert.Equal("FormatException: bad …", FailureClassifier.Describe(new FormatException("bad 'se'cret' value")));
+        Assert.Equal("42P01 relation \"messages\" does not exist", FailureClassifier.Describe(missing));
+    }
+
+    [Fact]
+    public void A_log_line_names_the_failures_that_caused_it()
+    {
+        var failure = new NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111));
+
+        Assert.StartsWith("NpgsqlException: Failed to connect to 127.0.0.1:5432 <- SocketException: ", FailureClassifier.DescribeChain(failure), StringComparison.Ordinal);
     }
 
     private static PostgresException Postgres(string sqlState) => new("message", "ERROR", "ERROR", sqlState);

@@ -18,6 +18,7 @@ public sealed class MessageParserTests
 
     [Theory]
     [InlineData("{\"id\":\"a\",\"secret\":1,\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\"}")]
+    [InlineData("{\"id\":\"a\",\"x'secret'x\":1,\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\"}")]
     [InlineData("{\"id\":\"a\",\"type\":\"t\",\"payload\":{\"secret\":{\"secret\":secret}},\"timestamp\":\"2026-01-01T00:00:00Z\"}")]
     [InlineData("{\"id\":\"a\",\"type\":\"t\",\"payload\":{},\"timestamp\":\"2026-01-01T00:00:00Z\"}secret")]
     public void A_reason_never_quotes_the_body_since_it_goes_to_logs_and_spans(string body)

@@ -114,4 +114,45 @@ public sealed class PipelineStatusTests
         Assert.Equal(1, _status.InFlight);
         Assert.Equal(0, unseen);
     }
+
+    [Fact]
+    public void The_last_ack_cannot_slip_between_a_deliverys_count_and_the_start_of_its_wait()
+    {
+        // The clock lets the last ack run on another thread exactly while a delivery is being counted: it must wait
+        // for the count and its wait to be in place, or it would leave a wait running with nothing in flight.
+        var clock = new InterleavingClock();
+        var status = new PipelineStatus(clock);
+        using var acked = new ManualResetEventSlim();
+        clock.OnNextTimestamp = () =>
+        {
+            new Thread(() =>
+            {
+                status.RecordProgress(1);
+                acked.Set();
+            }).Start();
+            acked.Wait(TimeSpan.FromMilliseconds(300));
+        };
+
+        status.AddInFlight(1);
+
+        Assert.True(acked.Wait(TimeSpan.FromSeconds(30)), "The ack did not finish.");
+        Assert.Equal(0, status.InFlight);
+        Assert.Equal(TimeSpan.Zero, status.WaitingFor);
+    }
+
+    /// <summary>A second per reading, and a hook that runs once, inside the reading it is armed for.</summary>
+    private sealed class InterleavingClock : TimeProvider
+    {
+        private long _now = 1;
+
+        public Action? OnNextTimestamp { get; set; }
+
+        public override long GetTimestamp()
+        {
+            var hook = OnNextTimestamp;
+            OnNextTimestamp = null;
+            hook?.Invoke();
+            return Interlocked.Add(ref _now, TimestampFrequency);
+        }
+    }
 }

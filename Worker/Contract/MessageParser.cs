@@ -105,6 +105,7 @@ public static partial class MessageParser
 
     // A reason goes to logs and spans, so it never quotes the body: the serializer's messages quote what they read
     // ('…' is an invalid start of a value; the JSON property '…' could not be mapped), and its paths name properties.
+    // Everything from the first quote to the last goes, since a quoted name can hold quotes of its own.
     private static string Redacted(JsonException ex)
     {
         var what = QuotedPattern().Replace(ex.Message.Split(" Path: ")[0].Split(" | LineNumber")[0], "'…'").TrimEnd('.');
@@ -117,7 +118,7 @@ public static partial class MessageParser
             ? timestamp
             : null;
 
-    [GeneratedRegex("'[^']*'")]
+    [GeneratedRegex("'.*'", RegexOptions.Singleline)]
     private static partial Regex QuotedPattern();
 
     // \z, not $: in .NET, $ also matches before a final line break.

@@ -71,7 +71,7 @@ public sealed partial class BatchAttempts
             _status.RecordError("a batch", exception);
         }
 
-        LogRetry(_logger, attempt, delay.TotalSeconds, exception is null ? "no error" : FailureClassifier.Describe(exception));
+        LogRetry(_logger, attempt, delay.TotalSeconds, exception is null ? "no error" : FailureClassifier.DescribeChain(exception));
     }
 
     // These two name the failure only as Describe does: the exception itself, logged whole, would carry what a

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Npgsql;
 using RabbitMQ.Client.Exceptions;
 using StackExchange.Redis;
@@ -16,7 +15,7 @@ public enum FailureKind
 }
 
 /// <summary>Sorts the failure of an attempt at a batch. Anything not known to be a dependency's is the messages'.</summary>
-public static partial class FailureClassifier
+public static class FailureClassifier
 {
     // PostgreSQL classes that a message's content raises: data exceptions (22), integrity violations (23) and limits
     // such as a value too large (54). See https://www.postgresql.org/docs/current/errcodes-appendix.html
@@ -44,22 +43,37 @@ public static partial class FailureClassifier
     };
 
     /// <summary>
-    /// A short reason, for a dead letter, a log line or a span: the error's code and message, with what it quotes
-    /// redacted, and never its detail or context (PostgreSQL's Detail and Where quote the statement's data).
+    /// A short reason, for a dead letter, a log line or a span: the error's code and message, never its detail or
+    /// context (PostgreSQL's Detail and Where quote the statement's data). What a message caused can quote it (invalid
+    /// input syntax for type integer: "…"), so its text ends at the first quote; a dependency's keeps the names an
+    /// operator needs (relation "messages" does not exist).
     /// </summary>
     public static string Describe(Exception exception)
     {
         var text = exception switch
         {
             AggregateException { InnerExceptions: [var only] } => Describe(only),
-            PostgresException postgres => $"{postgres.SqlState} {Quoted().Replace(postgres.MessageText, "\"…\"")}",
-            _ => $"{exception.GetType().Name}: {Quoted().Replace(exception.Message, "\"…\"")}",
+            PostgresException postgres => $"{postgres.SqlState} {Unquoted(postgres, postgres.MessageText)}",
+            _ => $"{exception.GetType().Name}: {Unquoted(exception, exception.Message)}",
         };
         const int MaxLength = 200;
         return text.Length <= MaxLength ? text : string.Concat(text.AsSpan(0, MaxLength - 1), "…");
     }
 
-    // PostgreSQL quotes values in double quotes (invalid input syntax for type integer: "…"), and so do most clients.
-    [GeneratedRegex("\"[^\"]*\"")]
-    private static partial Regex Quoted();
+    /// <summary>For a log line: the failure and the ones that caused it (an authentication refusal under "unreachable").</summary>
+    public static string DescribeChain(Exception exception)
+    {
+        var chain = new List<string> { Describe(exception) };
+        for (var inner = exception is AggregateException ? null : exception.InnerException; inner is not null && chain.Count < 4; inner = inner.InnerException)
+        {
+            chain.Add(Describe(inner));
+        }
+
+        return string.Join(" <- ", chain);
+    }
+
+    private static string Unquoted(Exception exception, string text) =>
+        Classify(exception) == FailureKind.CausedByMessages && text.IndexOfAny(['"', '\'']) is var quote and >= 0
+            ? string.Concat(text.AsSpan(0, quote).TrimEnd(), " …")
+            : text;
 }

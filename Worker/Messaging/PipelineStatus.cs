@@ -146,7 +146,7 @@ public sealed class PipelineStatus(TimeProvider time)
     }
 
     public void RecordError(string what, Exception exception) =>
-        _lastError = $"{what}: {FailureClassifier.Describe(exception)}";
+        _lastError = $"{what}: {FailureClassifier.DescribeChain(exception)}";
 
     public void MarkLoopFailed(Exception exception) => _loopFailure = $"{exception.GetType().Name}: {exception.Message}";
 

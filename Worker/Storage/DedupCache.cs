@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Npgsql;
 using StackExchange.Redis;
 using Worker.Messaging;
 
@@ -19,11 +18,11 @@ public interface IDedupCache
 /// confirmed against PostgreSQL before it counts, since the database can forget a row that Redis still marks; Redis
 /// losing its keys only costs a write that ON CONFLICT skips, never a message.
 /// </summary>
-public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOptions> options, NpgsqlDataSource database, DedupMarkWrites marks) : IDedupCache
+public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOptions> options, SchemaMigrator database, DedupMarkWrites marks, TimeProvider time) : IDedupCache
 {
-    // Deployments that share one Redis must not see each other's marks: each would take the other's ids for its own
-    // and read its database for nothing. The key names the deployment by its queue and its database.
-    private readonly string _prefix = KeyPrefix(options.Value.Queue, database.ConnectionString);
+    // Marks are written after the commit and are only hints: a Redis slower than this gives them up rather than hold
+    // a batch whose rows are stored (a healthy one takes a millisecond for a batch).
+    private static readonly TimeSpan MarkBound = TimeSpan.FromSeconds(2);
 
     // Aspire's multiplexer connects synchronously when first resolved, for up to its connect timeout while Redis is
     // down; resolving it on first use keeps that wait inside a bounded batch attempt instead of the host's start.
@@ -33,19 +32,19 @@ public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOpti
     /// <summary>The ids Redis says are already stored.</summary>
     public async Task<IReadOnlySet<string>> FindStoredAsync(IReadOnlyCollection<string> ids)
     {
-        if (ids.Count == 0)
+        if (ids.Count == 0 || Prefix() is not { } prefix)
         {
             return new HashSet<string>();
         }
 
-        var keys = ids.Select(Key).ToArray();
+        var keys = ids.Select(id => (RedisKey)(prefix + id)).ToArray();
         var values = await (await DatabaseAsync()).StringGetAsync(keys);
         return ids.Zip(values).Where(pair => pair.Second.HasValue).Select(pair => pair.First).ToHashSet(StringComparer.Ordinal);
     }
 
     public async Task MarkStoredAsync(IReadOnlyCollection<string> ids, TimeSpan ttl)
     {
-        if (ids.Count == 0)
+        if (ids.Count == 0 || Prefix() is not { } prefix)
         {
             return;
         }
@@ -58,14 +57,14 @@ public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOpti
             {
                 // While Redis refuses, one mark tries for the batch: a refused command costs a round trip and an
                 // exception each, and a whole batch of them would slow the drain for marks that are only hints.
-                await redis.StringSetAsync(Key(ids.First()), 1, ttl, When.NotExists);
+                await redis.StringSetAsync(prefix + ids.First(), 1, ttl, When.NotExists).WaitAsync(MarkBound, time);
                 rest = [.. ids.Skip(1)];
             }
 
             var batch = redis.CreateBatch();
-            var writes = rest.Select(id => batch.StringSetAsync(Key(id), 1, ttl, When.NotExists)).ToList();
+            var writes = rest.Select(id => batch.StringSetAsync(prefix + id, 1, ttl, When.NotExists)).ToList();
             batch.Execute();
-            await Task.WhenAll(writes);
+            await Task.WhenAll(writes).WaitAsync(MarkBound, time);
             marks.Written();
         }
         catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException or ObjectDisposedException)
@@ -77,13 +76,12 @@ public sealed class DedupCache(IServiceProvider services, IOptions<MessagingOpti
     private Task<IDatabase> DatabaseAsync() =>
         _redis.IsValueCreated ? Task.FromResult(_redis.Value.GetDatabase()) : Task.Run(() => _redis.Value.GetDatabase());
 
-    private RedisKey Key(string id) => _prefix + id;
+    // Deployments that share one Redis must not see each other's marks: each would take the other's ids for its own
+    // and read its database for nothing. The key names the deployment by its queue and its database's own id, since
+    // two clusters deployed from the same manifests have the same host, port and database names.
+    // The consumer migrates before it consumes, so a batch always has it; one without would only go without hints.
+    private string? Prefix() => database.DeploymentId is { } id ? KeyPrefix(options.Value.Queue, id) : null;
 
-    /// <summary><c>worker:stored:{queue}:{host}:{port}/{database}:</c>, before each id.</summary>
-    public static string KeyPrefix(string queue, string connectionString)
-    {
-        var postgres = new NpgsqlConnectionStringBuilder(connectionString);
-        // Npgsql connects to the database named as the user when none is given.
-        return $"worker:stored:{queue}:{postgres.Host}:{postgres.Port}/{postgres.Database ?? postgres.Username}:";
-    }
+    /// <summary><c>worker:stored:{queue}:{database's id}:</c>, before each id.</summary>
+    public static string KeyPrefix(string queue, Guid deploymentId) => $"worker:stored:{queue}:{deploymentId:N}:";
 }

@@ -24,12 +24,8 @@ public sealed partial class DedupMarkWrites
     /// <summary>Whether the last marks were refused.</summary>
     public bool Failing => Volatile.Read(ref _failing) == 1;
 
-    /// <summary>Why the last marks could not be written, while they cannot; otherwise null.</summary>
-    public string? Problem { get; private set; }
-
     public void Written()
     {
-        Problem = null;
         if (Interlocked.Exchange(ref _failing, 0) == 1)
         {
             LogWrittenAgain(_logger);
@@ -40,10 +36,9 @@ public sealed partial class DedupMarkWrites
     {
         // Redis's own reply (OOM, READONLY) names the cause; the client's other messages can quote a key, which holds
         // a message's id, so only their type is kept.
-        Problem = exception is RedisServerException ? exception.Message : exception.GetType().Name;
         if (Interlocked.Exchange(ref _failing, 1) == 0)
         {
-            LogRefused(_logger, Problem);
+            LogRefused(_logger, exception is RedisServerException ? exception.Message : exception.GetType().Name);
         }
     }
 

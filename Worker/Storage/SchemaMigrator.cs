@@ -7,6 +7,7 @@ namespace Worker.Storage;
 /// under an advisory lock, so that replicas doing it together do not race. A database can forget the table while
 /// <c>schema_versions</c> still records it (<c>DROP TABLE messages</c> leaves version 1 there, a restore can bring back
 /// one without the other): where the table itself is missing, the records are void and every version runs again.
+/// The same transaction gives the database an id of its own, once, which names the deployment in Redis's keys.
 /// </summary>
 public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
 {
@@ -27,6 +28,12 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
 
     public static int LatestVersion => Migrations[^1].Version;
 
+    /// <summary>
+    /// This database's own name, made once in it (the table <c>deployment</c>); null until the first migration. Two
+    /// deployments on databases with the same host, port and name in two clusters still have two ids.
+    /// </summary>
+    public Guid? DeploymentId { get; private set; }
+
     /// <summary>Applies what is missing and returns the schema version now in force.</summary>
     public async Task<int> MigrateAsync(CancellationToken ct)
     {
@@ -39,6 +46,11 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
                 applied_at timestamptz NOT NULL DEFAULT now()
             );
             DELETE FROM schema_versions WHERE to_regclass('messages') IS NULL;
+            CREATE TABLE IF NOT EXISTS deployment (
+                one boolean PRIMARY KEY DEFAULT true CHECK (one),
+                id  uuid    NOT NULL DEFAULT gen_random_uuid()
+            );
+            INSERT INTO deployment DEFAULT VALUES ON CONFLICT DO NOTHING;
             """, ct);
 
         foreach (var (version, sql) in Migrations)
@@ -54,7 +66,13 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource)
             }
         }
 
-        await transaction.CommitAsync(ct);
+        await using (var identity = new NpgsqlCommand("SELECT id FROM deployment", connection, transaction))
+        {
+            var id = (Guid)(await identity.ExecuteScalarAsync(ct))!;
+            await transaction.CommitAsync(ct);
+            DeploymentId = id;
+        }
+
         return LatestVersion;
     }
 

@@ -24,7 +24,7 @@ internal static class LocalConfigFile
             // Created at 0600, so that no one else can read it at any moment, not even before the mode below.
             stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly });
         }
-        catch (IOException ex)
+        catch (IOException ex) when (Path.Exists(path) || new FileInfo(path).LinkTarget is not null)
         {
             throw new InvalidOperationException(
                 $"{path} was created again by someone else while the AppHost wrote it; it holds a server's password, so it is not written through.", ex);

@@ -43,7 +43,7 @@ internal sealed class ServiceUser
             return;
         }
 
-        if (fchown((int)file.DangerousGetHandle(), Id("-u", Name), Id("-g", Name)) != 0)
+        if (fchown(file, Id("-u", Name), Id("-g", Name)) != 0)
         {
             throw new InvalidOperationException($"Could not give a file to {Name}: errno {Marshal.GetLastPInvokeError()}.");
         }
@@ -78,5 +78,5 @@ internal sealed class ServiceUser
     }
 
     [DllImport("libc", SetLastError = true)]
-    private static extern int fchown(int fd, uint owner, uint group);
+    private static extern int fchown(SafeFileHandle fd, uint owner, uint group);
 }
