@@ -17,4 +17,19 @@ public static class Within
 
     public static async Task Async(Task task, TimeSpan timeout, string what) =>
         await Async(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), timeout, what);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing with what was awaited after <paramref name="timeout"/>.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        for (var deadline = DateTime.UtcNow + timeout; !await condition(); await Task.Delay(100))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"Not reached within {timeout.TotalSeconds} s: {what}.");
+            }
+        }
+    }
+
+    public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        UntilAsync(() => Task.FromResult(condition()), timeout, what);
 }

@@ -26,7 +26,7 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
         await worker.PublishAsync(bodies);
 
         await _backends.WaitForRowsAsync(plan.IdPrefix, ids.Count);
-        await WaitAsync(() => worker.Counter("worker.messages.processed") + worker.Counter("worker.messages.duplicate") == bodies.Count, "every message accounted for");
+        await Within.UntilAsync(() => worker.Counter("worker.messages.processed") + worker.Counter("worker.messages.duplicate") == bodies.Count, InProcessWorker.Within, "every message accounted for");
         Assert.Equal(ids.Count, worker.Counter("worker.messages.processed"));
         Assert.Equal(bodies.Count - ids.Count, worker.Counter("worker.messages.duplicate"));
     }
@@ -40,7 +40,7 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
         await using (worker)
         {
             await worker.PublishAsync([.. Enumerable.Range(0, Count).Select(i => SampleMessages.Valid($"{prefix}-{i}"))]);
-            await WaitAsync(async () => await _backends.RowsAsync(prefix) >= 200, "the worker consuming");
+            await Within.UntilAsync(async () => await _backends.RowsAsync(prefix) >= 200, InProcessWorker.Within, "the worker consuming");
 
             await worker.StopAsync();
             Assert.Contains(worker.Logs, line => line.Contains("Drained: every in-flight message finished and was acked", StringComparison.Ordinal));
@@ -66,7 +66,7 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
         await worker.PublishAsync(bodies);
 
         await _backends.WaitForRowsAsync(prefix, 2);
-        await WaitAsync(() => worker.Counter("worker.messages.dead_lettered") == 3, "three dead letters counted");
+        await Within.UntilAsync(() => worker.Counter("worker.messages.dead_lettered") == 3, InProcessWorker.Within, "three dead letters counted");
         await worker.StopAsync();
         var (ready, deadLetters) = await _backends.BrokerAsync(async channel =>
             ((await channel.QueueDeclarePassiveAsync(worker.Queue)).MessageCount, (await channel.QueueDeclarePassiveAsync($"{worker.Queue}.dead-letter")).MessageCount));
@@ -114,7 +114,7 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
         Assert.NotEqual(prefixes[0], prefixes[1]);
         foreach (var keys in prefixes)
         {
-            await WaitAsync(async () => await _backends.RedisKeysAsync(keys + plan.IdPrefix) == ids.Count, $"the ids marked under {keys}");
+            await Within.UntilAsync(async () => await _backends.RedisKeysAsync(keys + plan.IdPrefix) == ids.Count, InProcessWorker.Within, $"the ids marked under {keys}");
         }
     }
 
@@ -128,14 +128,4 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
 
         return ids;
     });
-
-    private static async Task WaitAsync(Func<bool> condition, string what) => await WaitAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        for (var deadline = DateTime.UtcNow + InProcessWorker.Within; !await condition(); await Task.Delay(100))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not reached within {InProcessWorker.Within.TotalSeconds} s: {what}.");
-        }
-    }
 }

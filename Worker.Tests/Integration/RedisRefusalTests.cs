@@ -31,7 +31,7 @@ public sealed class RedisRefusalTests(AppFixture fixture)
         {
             await worker.PublishAsync(bodies);
             await _backends.WaitForRowsAsync(plan.IdPrefix, ids.Count);
-            await WaitAsync(() => worker.Counter("worker.messages.processed") + worker.Counter("worker.messages.duplicate") == bodies.Count, "every message accounted for");
+            await Within.UntilAsync(() => worker.Counter("worker.messages.processed") + worker.Counter("worker.messages.duplicate") == bodies.Count, InProcessWorker.Within, "every message accounted for");
         }
         finally
         {
@@ -49,7 +49,7 @@ public sealed class RedisRefusalTests(AppFixture fixture)
         await worker.PublishAsync([.. Enumerable.Range(0, 50).Select(i => SampleMessages.Valid($"{after}-{i}"))]);
         await _backends.WaitForRowsAsync(after, 50);
         // The client may have taken a read-only Redis for a replica, and checks its role again every minute.
-        await WaitAsync(async () => await _backends.RedisKeysAsync("worker:stored:*" + after) > 0, "marks written again", TimeSpan.FromMinutes(2));
+        await Within.UntilAsync(async () => await _backends.RedisKeysAsync("worker:stored:*" + after) > 0, TimeSpan.FromMinutes(2), "marks written again");
         Assert.Single(worker.Logs, line => line.Contains("Redis takes the marks of stored ids again", StringComparison.Ordinal));
     }
 
@@ -76,17 +76,6 @@ public sealed class RedisRefusalTests(AppFixture fixture)
         else
         {
             await _backends.RedisCommandAsync("REPLICAOF", "NO", "ONE");
-        }
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, string what) => await WaitAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
-    {
-        var bound = within ?? InProcessWorker.Within;
-        for (var deadline = DateTime.UtcNow + bound; !await condition(); await Task.Delay(200))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not reached within {bound.TotalSeconds} s: {what}.");
         }
     }
 }
