@@ -10,7 +10,14 @@ namespace AppHost.BackingServices.Local;
 /// </summary>
 internal sealed class ServiceUser
 {
-    private ServiceUser(string? name) => Name = name;
+    // Looked up once: every config file of the server is given to the same ids.
+    private readonly Lazy<(uint User, uint Group)> _ids;
+
+    private ServiceUser(string? name)
+    {
+        Name = name;
+        _ids = new(() => (Id("-u", name!), Id("-g", name!)));
+    }
 
     /// <summary>The system user to switch to, or null to run as the current user.</summary>
     public string? Name { get; }
@@ -31,7 +38,7 @@ internal sealed class ServiceUser
     {
         if (Name is not null)
         {
-            RunProcess("chown", ["-R", $"{Name}:{Name}", path]);
+            Output("chown", ["-R", $"{Name}:{Name}", path]);
         }
     }
 
@@ -43,7 +50,7 @@ internal sealed class ServiceUser
             return;
         }
 
-        if (fchown(file, Id("-u", Name), Id("-g", Name)) != 0)
+        if (fchown(file, _ids.Value.User, _ids.Value.Group) != 0)
         {
             throw new InvalidOperationException($"Could not give a file to {Name}: errno {Marshal.GetLastPInvokeError()}.");
         }
@@ -54,9 +61,7 @@ internal sealed class ServiceUser
 
     /// <summary>Runs a short set-up command as this user and fails with its output when it fails.</summary>
     public void Run(string binary, IEnumerable<string> args) =>
-        RunProcess(Command(binary), [.. PrefixArgs(binary), .. args]);
-
-    private static void RunProcess(string command, string[] args) => Output(command, args);
+        Output(Command(binary), [.. PrefixArgs(binary), .. args]);
 
     private static string Output(string command, string[] args)
     {
