@@ -121,6 +121,20 @@ public sealed class LivenessTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_long_refusal_a_failure_a_restart_could_help_gets_the_whole_threshold()
+    {
+        Status.MarkConsumerGone("the broker cancelled the consumer");
+        Status.MarkConsumerGone("406 PRECONDITION_FAILED", restartHelps: false);
+        _time.Advance(TimeSpan.FromHours(1));
+
+        Status.MarkConsumerGone("the broker did not answer within 15 s");
+        _time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Equal((true, false), await RefreshAsync());
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal((false, false), await RefreshAsync());
+    }
+
+    [Fact]
     public async Task A_batch_loop_that_ended_fails_liveness()
     {
         Status.MarkLoopFailed(new InvalidOperationException("bug"));

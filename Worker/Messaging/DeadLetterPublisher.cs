@@ -108,7 +108,18 @@ public sealed partial class DeadLetterPublisher(
 
             _connection ??= await ConnectAsync(ct);
             var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-            await topology.DeclareDeadLetterAsync(channel, ct);
+            try
+            {
+                await topology.DeclareDeadLetterAsync(channel, ct);
+            }
+            catch
+            {
+                // Closed by the broker's refusal, or left open by a cancel: the client keeps it for recovery until it is
+                // disposed, and would open it again on every recovery of the connection.
+                await channel.DisposeAsync();
+                throw;
+            }
+
             if (_channel is not null)
             {
                 LogReopened(logger);

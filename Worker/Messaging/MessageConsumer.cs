@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
-using Polly;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using Worker.Storage;
 
@@ -16,10 +14,9 @@ namespace Worker.Messaging;
 public sealed partial class MessageConsumer(
     IServiceProvider services,
     SchemaMigrator migrator,
-    QueueTopology topology,
+    ConsumerRegistration registration,
     DeliveryReceiver receiver,
     BatchLoop batches,
-    IDeadLetterPublisher deadLetters,
     ShutdownDrain drain,
     PipelineStatus status,
     TimeProvider time,
@@ -27,14 +24,11 @@ public sealed partial class MessageConsumer(
     ILogger<MessageConsumer> logger) : BackgroundService, IHostedLifecycleService
 {
     private static readonly TimeSpan PauseBeforeConsumingAgain = TimeSpan.FromSeconds(1);
-    private const ushort AccessRefused = 403;
-    private const ushort PreconditionFailed = 406;
     private readonly MessagingOptions _options = options.Value;
     private readonly CancellationTokenSource _stopConsuming = new();
     private readonly CancellationTokenSource _drainDeadline = new();
     private IConnection? _connection;
-    private IChannel? _channel;
-    private string? _consumerTag;
+    private RegisteredConsumer? _consumer;
     private Task _loop = Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,17 +45,12 @@ public sealed partial class MessageConsumer(
             _loop = RunBatchesAsync();
             while (!stop.IsCancellationRequested)
             {
-                var lost = await start.ExecuteAsync(ConsumeAsync, stop);
-                var reason = await lost.WaitAsync(stop);
+                _consumer = await start.ExecuteAsync(ConsumeAsync, stop);
+                var reason = await _consumer.Lost.WaitAsync(stop);
                 status.MarkConsumerGone(reason);
                 LogConsumerLost(logger, reason);
-                // A new channel each time: the client would register a consumer the broker cancelled again on its
-                // channel's next recovery, beside the new one.
-                if (_channel is not null)
-                {
-                    await _channel.DisposeAsync();
-                    _channel = null;
-                }
+                await _consumer.DisposeAsync();
+                _consumer = null;
                 await Task.Delay(PauseBeforeConsumingAgain, time, stop);
             }
         }
@@ -86,8 +75,8 @@ public sealed partial class MessageConsumer(
         }
     }
 
-    /// <summary>Registers a consumer; the returned task completes, with the reason, when the consumer is lost.</summary>
-    private async ValueTask<Task<string>> ConsumeAsync(CancellationToken ct)
+    /// <summary>One attempt, bounded like every other broker call, at registering a consumer.</summary>
+    private async ValueTask<RegisteredConsumer> ConsumeAsync(CancellationToken ct)
     {
         if (_connection is null)
         {
@@ -97,63 +86,36 @@ public sealed partial class MessageConsumer(
             _connection = connection;
         }
 
-        if (_channel is not { IsOpen: true })
-        {
-            // A channel the broker closed is not recovered by the client; disposing it also stops the client from
-            // recovering it later beside the new one.
-            if (_channel is not null)
-            {
-                await _channel.DisposeAsync();
-            }
-
-            _channel = await _connection.CreateChannelAsync(cancellationToken: ct);
-            await _channel.BasicQosAsync(0, _options.Prefetch, global: false, ct);
-        }
-
-        await deadLetters.OpenAsync(ct);
-        await DeclareAsync(_channel, ct);
-
-        var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var consumer = new AsyncEventingBasicConsumer(_channel);
-        consumer.ReceivedAsync += receiver.OnReceivedAsync;
-        // Also raised when the client registers the consumer again after recovering the connection.
-        consumer.RegisteredAsync += (_, _) => { status.MarkConsuming(); return Task.CompletedTask; };
-        consumer.UnregisteredAsync += (_, _) => { lost.TrySetResult("the broker cancelled the consumer (its queue was deleted, or its leader stopped)"); return Task.CompletedTask; };
-        consumer.ShutdownAsync += (_, e) =>
-        {
-            // With the connection down the client recovers channel and consumer; on a live connection it does not.
-            if (_connection.IsOpen)
-            {
-                lost.TrySetResult($"the broker closed the consumer's channel: {e.ReplyCode} {e.ReplyText}");
-            }
-
-            return Task.CompletedTask;
-        };
-        _consumerTag = await _channel.BasicConsumeAsync(_options.Queue, autoAck: false, consumer, ct);
-        status.MarkConsuming();
-        LogConsuming(logger, _options.Queue, _options.QueueType, _options.Prefetch, _options.BatchSize);
-        return lost.Task;
-    }
-
-    private async Task DeclareAsync(IChannel channel, CancellationToken ct)
-    {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        attempt.CancelAfter(_options.AttemptTimeout);
         try
         {
-            await topology.DeclareAsync(channel, ct);
-            status.MarkTopologyDeclared();
+            var consumer = await registration.RegisterAsync(_connection, attempt.Token);
+            status.MarkConsuming();
+            LogConsuming(logger, _options.Queue, _options.QueueType, _options.Prefetch, _options.BatchSize);
+            return consumer;
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode is PreconditionFailed or AccessRefused)
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason is { Initiator: ShutdownInitiator.Peer } answer)
         {
-            // The broker refuses what the worker declares, say a classic queue where a quorum one is declared. It is
-            // retried with backoff (someone may fix the broker), and never counts against liveness: a restart would
-            // meet the same refusal.
-            var reason = $"the broker refuses the topology: {ex.ShutdownReason!.ReplyText}";
+            // The broker answered and refused: a queue declared with other arguments (406), one another connection
+            // holds exclusively (405), no permission (403), a queue it cannot serve. It is retried with backoff
+            // (someone may fix the broker), and never counts against liveness: a restart would get the same answer.
+            var reason = $"the broker refuses to serve the consumer: {answer.ReplyCode} {answer.ReplyText}";
             if (status.ConsumerProblem != reason)
             {
-                LogTopologyRefused(logger, reason);
+                LogRefused(logger, reason);
             }
 
             status.MarkConsumerGone(reason, restartHelps: false);
+            throw;
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && status.Consumer == ConsumerState.Gone)
+        {
+            // No answer in time, or the client failed on an open connection: a restart, with a new connection, may
+            // help, so this counts toward Messaging:ConsumerLostThreshold.
+            status.MarkConsumerGone(attempt.IsCancellationRequested
+                ? $"the broker did not answer within {_options.AttemptTimeout.TotalSeconds:0.#} s while consuming again"
+                : $"consuming again failed: {FailureClassifier.DescribeChain(ex)}");
             throw;
         }
     }
@@ -168,18 +130,18 @@ public sealed partial class MessageConsumer(
 
     private async Task CancelConsumerAsync(CancellationToken ct)
     {
-        if (_channel is { IsOpen: true } channel && _consumerTag is not null)
+        if (_consumer is { Channel.IsOpen: true } consumer)
         {
-            await channel.BasicCancelAsync(_consumerTag, cancellationToken: ct);
+            await consumer.Channel.BasicCancelAsync(consumer.Tag, cancellationToken: ct);
         }
     }
 
     // Closing the channel hands every unacked message back to the queue.
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        if (_channel is { IsOpen: true } channel)
+        if (_consumer is { Channel.IsOpen: true } consumer)
         {
-            await channel.CloseAsync(cancellationToken);
+            await consumer.Channel.CloseAsync(cancellationToken);
         }
     }
 
@@ -189,7 +151,7 @@ public sealed partial class MessageConsumer(
 
     public override void Dispose()
     {
-        _channel?.Dispose();
+        _consumer?.Channel.Dispose();
         _stopConsuming.Dispose();
         _drainDeadline.Dispose();
         base.Dispose();
@@ -201,8 +163,8 @@ public sealed partial class MessageConsumer(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming failed (attempt {Attempt}); retrying in {Delay:0.0} s")]
     private static partial void LogStartRetry(ILogger logger, Exception? exception, int attempt, double delay);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot consume: {Reason}. Set Messaging:QueueType to the existing queue's type, or migrate it (README: Moving to a quorum queue)")]
-    private static partial void LogTopologyRefused(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot consume: {Reason}. Liveness stays healthy, since a restart would meet the same answer. For a queue that exists with other arguments, set Messaging:QueueType to its type, or migrate it (README: Moving to a quorum queue)")]
+    private static partial void LogRefused(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The consumer is gone: {Reason}; consuming again")]
     private static partial void LogConsumerLost(ILogger logger, string reason);

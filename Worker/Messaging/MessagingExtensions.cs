@@ -34,6 +34,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<BatchProcessor>();
         builder.Services.AddSingleton<BatchAttempts>();
         builder.Services.AddSingleton<BatchLoop>();
+        builder.Services.AddSingleton<ConsumerRegistration>();
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService<MessageConsumer>();
         return builder;

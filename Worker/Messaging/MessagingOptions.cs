@@ -52,7 +52,7 @@ public sealed class MessagingOptions
     /// <summary>How long Redis remembers a stored id, to skip its duplicates without asking Postgres.</summary>
     public TimeSpan DedupTtl { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>A bound on one attempt at a batch; a failed attempt is retried with backoff.</summary>
+    /// <summary>A bound on one attempt at a batch or at registering a consumer; a failed attempt is retried with backoff.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>A handler running longer than this means the process cannot make progress: liveness fails.</summary>

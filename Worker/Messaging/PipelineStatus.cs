@@ -104,8 +104,18 @@ public sealed class PipelineStatus(TimeProvider time)
     public void MarkConsumerGone(string reason, bool restartHelps = true)
     {
         _consumerProblem = reason;
+        var now = Math.Max(1, time.GetTimestamp());
+        if (restartHelps && !_restartHelps)
+        {
+            // The liveness clock starts when a restart could first help, not when a refusal began.
+            Volatile.Write(ref _consumerGoneAt, now);
+        }
+        else
+        {
+            Interlocked.CompareExchange(ref _consumerGoneAt, now, 0);
+        }
+
         _restartHelps = restartHelps;
-        Interlocked.CompareExchange(ref _consumerGoneAt, Math.Max(1, time.GetTimestamp()), 0);
         if (_consumer != ConsumerState.Stopped)
         {
             _consumer = ConsumerState.Gone;
