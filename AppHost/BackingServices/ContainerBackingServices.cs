@@ -16,7 +16,8 @@ public sealed class ContainerBackingServices(IDistributedApplicationBuilder buil
 
     public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name)
     {
-        var rabbitmq = _images.Apply(builder.AddRabbitMQ(name, credentials.UserName(name), credentials.Password(name)), "RabbitMQ");
+        var rabbitmq = _images.Apply(builder.AddRabbitMQ(name, credentials.UserName(name), credentials.Password(name)), "RabbitMQ")
+            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", BrokerMessageLimit.ErlangArguments(BrokerMessageLimit.Read(builder.Configuration)));
         return Publishing ? PortableRabbitMQServerResource.Replace(builder, rabbitmq) : rabbitmq;
     }
 

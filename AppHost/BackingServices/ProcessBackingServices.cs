@@ -10,7 +10,7 @@ namespace AppHost.BackingServices;
 public sealed class ProcessBackingServices(IDistributedApplicationBuilder builder, BackingServiceCredentials credentials) : IBackingServices
 {
     public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name) =>
-        builder.AddLocalRabbitMQ(name, credentials.UserName(name), credentials.Password(name));
+        builder.AddLocalRabbitMQ(name, credentials.UserName(name), credentials.Password(name), BrokerMessageLimit.Read(builder.Configuration));
 
     public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name) =>
         builder.AddLocalRedis(name, credentials.Password(name));

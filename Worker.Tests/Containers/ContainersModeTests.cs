@@ -1,4 +1,5 @@
 using Worker.Tests.Integration;
+using Xunit.Abstractions;
 
 namespace Worker.Tests.Containers;
 
@@ -16,3 +17,6 @@ public sealed class ContainersMessagePipelineTests(ContainersAppFixture fixture)
 
 [Collection(nameof(ContainersCollection))]
 public sealed class ContainersPoisonMessageTests(ContainersAppFixture fixture) : PoisonMessageTests<ContainersAppFixture>(fixture);
+
+[Collection(nameof(ContainersCollection))]
+public sealed class ContainersLargeBodyTests(ContainersAppFixture fixture, ITestOutputHelper output) : LargeBodyTests<ContainersAppFixture>(fixture, output);

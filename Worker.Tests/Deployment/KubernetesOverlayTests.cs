@@ -13,7 +13,7 @@ public sealed class KubernetesOverlayTests
 {
     // The fixture's generated passwords, '!' included, as aspirate generates them.
     private static readonly string[] Passwords = ["Pg7!xK2mQ9rTzL4vN8wB3sHj", "Rb5!nV8cX2qW7eR4tY1uI6oP", "Rd3!mK9jH6gF2dS5aZ8xC1vB"];
-    private static readonly Lazy<Task<List<object>>> Rendered = new(async () =>
+    internal static readonly Lazy<Task<List<object>>> Rendered = new(async () =>
     {
         var result = await Kustomize.RenderAsync("kubernetes");
         Assert.True(result.ExitCode == 0, $"kubectl kustomize failed: {result.Output}");
@@ -190,7 +190,7 @@ public sealed class KubernetesOverlayTests
         Assert.Equal(model.FailureThreshold, probe.FailureThreshold);
     }
 
-    private static async Task<V1Deployment> WorkerAsync() =>
+    internal static async Task<V1Deployment> WorkerAsync() =>
         (await Rendered.Value).OfType<V1Deployment>().Single(d => d.Metadata.Name == "worker");
 
     /// <summary>The container of that name, whether a Deployment or a StatefulSet runs it.</summary>
@@ -198,6 +198,6 @@ public sealed class KubernetesOverlayTests
         objects.OfType<V1Deployment>().Select(d => d.Spec.Template).Concat(objects.OfType<V1StatefulSet>().Select(s => s.Spec.Template))
             .SelectMany(t => t.Spec.Containers).Single(c => c.Name == name);
 
-    private static V1Container Container(V1Deployment deployment, string name = "worker") =>
+    internal static V1Container Container(V1Deployment deployment, string name = "worker") =>
         deployment.Spec.Template.Spec.Containers.Single(c => c.Name == name);
 }

@@ -33,7 +33,7 @@ public sealed class ConsumeAgainTests(AppFixture fixture)
         }
 
         // Past the client's own 20 s continuation timeout and the worker's 2 s attempt bound.
-        await using var proxy = new ConsumeOkDelayProxy(broker, TimeSpan.FromSeconds(25));
+        await using var proxy = new FrameDelayProxy(broker, FrameDelayProxy.ConsumeOk, TimeSpan.FromSeconds(25));
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
         {
             ["ConnectionStrings:rabbitmq"] = proxy.Through(broker).ToString(),

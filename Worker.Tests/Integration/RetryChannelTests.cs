@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Worker.Tests.Integration;
 
 /// <summary>
-/// The two loops that retry against a broker that refuses the topology hold no channel per attempt: a refused
+/// The two loops that retry against a broker that refuses what they declare hold no channel per attempt: a refused
 /// consumer registration (the classic-to-quorum case) and a refused dead-letter declare. A channel the client still
 /// holds is opened again on each recovery of its connection, so the count is taken at the broker after one.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
 {
     private const int Few = 10;
     private const int Many = 500;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
     private readonly Backends _backends = new(fixture.App);
 
     [Fact]
@@ -38,7 +39,10 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
         await using var connection = await ConnectAsync(name);
 
         await AssertNothingHeldAsync(name, connection, async () =>
-            await Assert.ThrowsAsync<OperationInterruptedException>(async () => await registration.RegisterAsync(connection, Bounded())));
+        {
+            using var bound = new CancellationTokenSource(Bound);
+            await Assert.ThrowsAsync<OperationInterruptedException>(async () => await registration.RegisterAsync(connection, bound.Token));
+        });
 
         await _backends.BrokerAsync(async channel => await channel.QueueDeleteAsync(worker.Queue));
     }
@@ -52,11 +56,15 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
         var name = $"dead-letter-retries-{Guid.NewGuid():N}";
         var factory = NamedFactory.Create(new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!), name);
         await using var deadLetters = new DeadLetterPublisher(
-            factory.Factory, new QueueTopology(Options.Create(options)), new PipelineStatus(TimeProvider.System), Options.Create(options), NullLogger<DeadLetterPublisher>.Instance);
-        await Assert.ThrowsAsync<OperationInterruptedException>(async () => await deadLetters.OpenAsync(Bounded()));
+            factory.Factory, new QueueTopology(Options.Create(options)), new PipelineStatus(TimeProvider.System), TimeProvider.System, Options.Create(options), NullLogger<DeadLetterPublisher>.Instance);
+        Func<Task> refused = async () =>
+        {
+            using var bound = new CancellationTokenSource(Bound);
+            await Assert.ThrowsAsync<OperationInterruptedException>(async () => await deadLetters.OpenAsync(bound.Token));
+        };
+        await refused();
 
-        await AssertNothingHeldAsync(name, factory.Connection!, async () =>
-            await Assert.ThrowsAsync<OperationInterruptedException>(async () => await deadLetters.OpenAsync(Bounded())));
+        await AssertNothingHeldAsync(name, factory.Connection!, refused);
 
         await _backends.BrokerAsync(async channel => await channel.QueueDeleteAsync(options.DeadLetterQueue));
     }
@@ -87,7 +95,6 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
         Assert.True(grown < 4 * 1024 * 1024, $"The managed heap grew by {grown / 1024} KiB over {Many - Few} retries.");
     }
 
-    private static CancellationToken Bounded() => new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
 
     private async Task<IConnection> ConnectAsync(string name) =>
         await new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) }.CreateConnectionAsync(name);

@@ -7,7 +7,7 @@ namespace Worker.Health;
 /// <summary>
 /// Liveness, where only a restart helps: the batch loop ended, or the worker has had no consumer for longer than
 /// Messaging:ConsumerLostThreshold although the broker's connection is open. A broker outage never counts (the client
-/// recovers the connection), nor does a broker that refuses the topology (a restart would meet the same refusal).
+/// recovers the connection), nor does a broker that answers with a refusal (a restart would meet the same answer).
 /// Reads memory only.
 /// </summary>
 public sealed class ConsumerLivenessCheck(PipelineStatus status, IOptions<MessagingOptions> options) : IHealthCheck

@@ -41,7 +41,8 @@ public static partial class BrokerConnectionWatch
         connection.ConnectionShutdownAsync += (_, e) =>
         {
             status.MarkConnected(false);
-            if (status.Consumer == ConsumerState.Consuming)
+            // Whatever the consumer's state, but a stop: a drop while it is being registered counts too.
+            if (status.Consumer != ConsumerState.Stopped)
             {
                 status.MarkConsumerGone($"the broker connection is down ({e.ReplyCode} {e.ReplyText}); the client is recovering it");
             }

@@ -1,20 +1,9 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 namespace Worker.Messaging;
-
-/// <summary>A consumer registered on a channel of its own, and the task that completes, with the reason, when it is lost.</summary>
-public sealed class RegisteredConsumer(IChannel channel, string tag, Task<string> lost) : IAsyncDisposable
-{
-    public IChannel Channel { get; } = channel;
-
-    public string Tag { get; } = tag;
-
-    public Task<string> Lost { get; } = lost;
-
-    public ValueTask DisposeAsync() => Channel.DisposeAsync();
-}
 
 /// <summary>
 /// Declares the topology and registers one consumer, each time on a new channel. A channel never holds two consumers:
@@ -25,7 +14,8 @@ public sealed class RegisteredConsumer(IChannel channel, string tag, Task<string
 /// channel's next recovery, beside the new one.
 /// </summary>
 public sealed class ConsumerRegistration(
-    QueueTopology topology, IDeadLetterPublisher deadLetters, DeliveryReceiver receiver, PipelineStatus status, IOptions<MessagingOptions> options)
+    QueueTopology topology, IDeadLetterPublisher deadLetters, DeliveryReceiver receiver, PipelineStatus status, TimeProvider time,
+    IOptions<MessagingOptions> options)
 {
     private readonly MessagingOptions _options = options.Value;
 
@@ -40,10 +30,20 @@ public sealed class ConsumerRegistration(
             status.MarkTopologyDeclared();
 
             var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var accepted = new StrongBox<bool>();
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += receiver.OnReceivedAsync;
-            // Also raised when the client registers the consumer again after recovering the connection.
-            consumer.RegisteredAsync += (_, _) => { status.MarkConsuming(); return Task.CompletedTask; };
+            // Raised when the client registers the consumer again after recovering the connection; a consume-ok that
+            // comes after the attempt gave up raises it too, for a consumer that is being cancelled.
+            consumer.RegisteredAsync += (_, _) =>
+            {
+                if (Volatile.Read(ref accepted.Value))
+                {
+                    status.MarkConsuming();
+                }
+
+                return Task.CompletedTask;
+            };
             consumer.UnregisteredAsync += (_, _) => { lost.TrySetResult("the broker cancelled the consumer (its queue was deleted, or its leader stopped)"); return Task.CompletedTask; };
             consumer.ShutdownAsync += (_, e) =>
             {
@@ -56,13 +56,14 @@ public sealed class ConsumerRegistration(
                 return Task.CompletedTask;
             };
             var tag = await channel.BasicConsumeAsync(_options.Queue, autoAck: false, consumer, ct);
+            Volatile.Write(ref accepted.Value, true);
             return new RegisteredConsumer(channel, tag, lost.Task);
         }
         catch
         {
             // Closed by the broker (a refusal) or still open (a timeout): either way the client keeps it for recovery
             // until it is disposed, and would open it again on every recovery of the connection.
-            await channel.DisposeAsync();
+            await channel.DisposeWithinAsync(_options.AttemptTimeout, time);
             throw;
         }
     }

@@ -29,7 +29,8 @@ public interface IDeadLetterPublisher
 /// the broker closes (say, the exchange was deleted) is reopened and the topology declared again.
 /// </summary>
 public sealed partial class DeadLetterPublisher(
-    IConnectionFactory factory, QueueTopology topology, PipelineStatus status, IOptions<MessagingOptions> options, ILogger<DeadLetterPublisher> logger)
+    IConnectionFactory factory, QueueTopology topology, PipelineStatus status, TimeProvider time, IOptions<MessagingOptions> options,
+    ILogger<DeadLetterPublisher> logger)
     : IDeadLetterPublisher, IAsyncDisposable
 {
     private const string ConnectionName = "dead letters";
@@ -116,7 +117,7 @@ public sealed partial class DeadLetterPublisher(
             {
                 // Closed by the broker's refusal, or left open by a cancel: the client keeps it for recovery until it is
                 // disposed, and would open it again on every recovery of the connection.
-                await channel.DisposeAsync();
+                await channel.DisposeWithinAsync(options.Value.AttemptTimeout, time);
                 throw;
             }
 
@@ -164,7 +165,10 @@ public sealed partial class DeadLetterPublisher(
             _gate.Release();
         }
 
-        await channel.DisposeAsync();
+        if (await channel.DisposeWithinAsync(options.Value.AttemptTimeout, time) is { } failure)
+        {
+            LogCloseFailed(logger, failure);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -181,6 +185,9 @@ public sealed partial class DeadLetterPublisher(
 
         _gate.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the failed dead-letter channel failed; a new one is opened anyway")]
+    private static partial void LogCloseFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The dead-letter channel is open again and its topology declared")]
     private static partial void LogReopened(ILogger logger);

@@ -10,10 +10,12 @@ namespace Worker.Messaging;
 /// handler returns, and the copy holds a lease on the in-flight byte budget. It is parsed once however often its
 /// batch is attempted, and it remembers its outcome, so that a retried batch neither stores nor dead-letters it twice.
 /// </summary>
+/// <param name="refusal">Why it is dead-lettered unparsed (it is too large), or null.</param>
 public sealed class Delivery(
-    IChannel channel, ulong tag, byte[] body, string? traceParent, long receivedAt, RateLimitLease? bytes = null, ActivityContext deliverContext = default)
+    IChannel channel, ulong tag, byte[] body, string? traceParent, long receivedAt, RateLimitLease? bytes = null, ActivityContext deliverContext = default,
+    string? refusal = null)
 {
-    private ParseResult? _parsed;
+    private ParseResult? _parsed = refusal is null ? null : ParseResult.Invalid(refusal);
 
     /// <summary>The channel it came on: its tag means something on that channel only.</summary>
     public IChannel Channel { get; } = channel;
@@ -42,21 +44,9 @@ public sealed class Delivery(
     /// <summary>The reason of its confirmed dead letter, if it has one.</summary>
     public string? DeadLetterReason { get; private set; }
 
-    /// <summary>A body that was dead-lettered as soon as it arrived (it was too large to copy), waiting for its ack.</summary>
-    public static Delivery DeadLettered(IChannel channel, ulong tag, long receivedAt, string reason, ActivityContext deliverContext)
-    {
-        var delivery = new Delivery(channel, tag, [], null, receivedAt, deliverContext: deliverContext);
-        delivery.MarkDeadLettered(reason);
-        return delivery;
-    }
-
     public void StartTrace()
     {
         Trace = MessageTrace.Start(this);
-        if (DeadLetterReason is not null)
-        {
-            MarkDeadLettered(DeadLetterReason);
-        }
     }
 
     public void MarkStored(string id, bool isNew)

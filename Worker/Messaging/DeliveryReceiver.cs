@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
-using Polly;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Worker.Telemetry;
@@ -9,33 +8,25 @@ using Worker.Telemetry;
 namespace Worker.Messaging;
 
 /// <summary>
-/// The consumer's handler: each delivery enters the in-flight window once its bytes fit. A body over
-/// Messaging:MaxBodyBytes is dead-lettered from the client's own buffer while the handler runs, so it is never
-/// copied or parsed; it joins the window only to be acked in order with its batch.
+/// The consumer's handler: each delivery enters the in-flight window once its bytes fit, copied, since the client
+/// reuses its buffer. A body over Messaging:MaxBodyBytes is copied too but never parsed: its batch dead-letters it as
+/// body-too-large. Publishing it from here would hold the client's dispatcher, and every delivery and ack of the
+/// connection with it, until the broker confirmed it. The broker's max_message_size bounds how large it can be.
 /// </summary>
-public sealed partial class DeliveryReceiver : IDisposable
+public sealed class DeliveryReceiver : IDisposable
 {
     private readonly InFlightWindow _window;
-    private readonly IDeadLetterPublisher _deadLetters;
     private readonly PipelineStatus _status;
     private readonly WorkerTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly int _maxBodyBytes;
-    private readonly TimeSpan _attemptTimeout;
-    private readonly ResiliencePipeline _deadLetterRetry;
+    private readonly int _maxInFlightBytes;
     private readonly CancellationTokenSource _stop = new();
 
-    public DeliveryReceiver(
-        InFlightWindow window, IDeadLetterPublisher deadLetters, PipelineStatus status, WorkerTelemetry telemetry, TimeProvider time,
-        IOptions<MessagingOptions> options, ILogger<DeliveryReceiver> logger)
+    public DeliveryReceiver(InFlightWindow window, PipelineStatus status, WorkerTelemetry telemetry, TimeProvider time, IOptions<MessagingOptions> options)
     {
-        (_window, _deadLetters, _status, _telemetry, _time) = (window, deadLetters, status, telemetry, time);
-        (_maxBodyBytes, _attemptTimeout) = (options.Value.MaxBodyBytes, options.Value.AttemptTimeout);
-        _deadLetterRetry = Backoff.Forever(time, _ => true, (ex, attempt, delay) =>
-        {
-            status.RecordError("a dead letter", ex!);
-            LogDeadLetterRetry(logger, ex, attempt, delay.TotalSeconds);
-        });
+        (_window, _status, _telemetry, _time) = (window, status, telemetry, time);
+        (_maxBodyBytes, _maxInFlightBytes) = (options.Value.MaxBodyBytes, options.Value.MaxInFlightBytes);
     }
 
     public async Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
@@ -50,17 +41,12 @@ public sealed partial class DeliveryReceiver : IDisposable
         Delivery? delivery = null;
         try
         {
-            if (message.Body.Length > _maxBodyBytes)
-            {
-                delivery = await DeadLetterOversizedAsync(channel, message, stop);
-            }
-            else
-            {
-                // Room first, then the copy: the byte bound holds for what this process holds.
-                var bytes = await _window.ReserveAsync(message.Body.Length, stop);
-                delivery = new Delivery(channel, message.DeliveryTag, message.Body.ToArray(), TraceParent(message), _time.GetTimestamp(), bytes, DeliverContext());
-            }
-
+            var size = message.Body.Length;
+            // Room first, then the copy: the byte bound holds for what this process holds. A body larger than the
+            // whole budget (the broker accepts more than Messaging:MaxInFlightBytes) waits for all of it.
+            var bytes = await _window.ReserveAsync(Math.Min(size, _maxInFlightBytes), stop);
+            var refusal = size > _maxBodyBytes ? $"body-too-large: {size} bytes, the limit is {_maxBodyBytes}" : null;
+            delivery = new Delivery(channel, message.DeliveryTag, message.Body.ToArray(), TraceParent(message), _time.GetTimestamp(), bytes, DeliverContext(), refusal);
             if (await _window.AddAsync(delivery, stop))
             {
                 _telemetry.InFlight.Add(1);
@@ -81,20 +67,6 @@ public sealed partial class DeliveryReceiver : IDisposable
 
     public void Dispose() => _stop.Dispose();
 
-    private async Task<Delivery> DeadLetterOversizedAsync(IChannel channel, BasicDeliverEventArgs message, CancellationToken ct)
-    {
-        var reason = $"body-too-large: {message.Body.Length} bytes, the limit is {_maxBodyBytes}";
-        await _deadLetterRetry.ExecuteAsync(async token =>
-        {
-            // Each attempt is bounded like every other broker call; the retry goes on until the token gives up.
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-            attempt.CancelAfter(_attemptTimeout);
-            await _deadLetters.PublishAsync(message.Body, reason, attempt.Token).WaitAsync(_attemptTimeout, _time, token);
-        }, ct);
-        _telemetry.DeadLettered.Add(1);
-        return Delivery.DeadLettered(channel, message.DeliveryTag, _time.GetTimestamp(), reason, DeliverContext());
-    }
-
     // The client runs this handler inside its `deliver` span when it records one.
     private static ActivityContext DeliverContext() =>
         Activity.Current is { Source.Name: RabbitMQActivitySource.SubscriberSourceName } deliver ? deliver.Context : default;
@@ -103,7 +75,4 @@ public sealed partial class DeliveryReceiver : IDisposable
         message.BasicProperties.Headers?.TryGetValue("traceparent", out var value) == true && value is byte[] bytes
             ? Encoding.UTF8.GetString(bytes)
             : null;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettering an oversized body failed (attempt {Attempt}); retrying in {Delay:0.0} s")]
-    private static partial void LogDeadLetterRetry(ILogger logger, Exception? exception, int attempt, double delay);
 }

@@ -45,12 +45,17 @@ public sealed partial class MessageConsumer(
             _loop = RunBatchesAsync();
             while (!stop.IsCancellationRequested)
             {
-                _consumer = await start.ExecuteAsync(ConsumeAsync, stop);
-                var reason = await _consumer.Lost.WaitAsync(stop);
+                var consumer = _consumer = await start.ExecuteAsync(ConsumeAsync, stop);
+                var reason = await consumer.Lost.WaitAsync(stop);
                 status.MarkConsumerGone(reason);
                 LogConsumerLost(logger, reason);
-                await _consumer.DisposeAsync();
-                _consumer = null;
+                // Taken first, so that a stop meanwhile never cancels or closes a channel being disposed.
+                if (Interlocked.CompareExchange(ref _consumer, null, consumer) == consumer
+                    && await consumer.Channel.DisposeWithinAsync(_options.AttemptTimeout, time) is { } failure)
+                {
+                    LogCloseFailed(logger, failure);
+                }
+
                 await Task.Delay(PauseBeforeConsumingAgain, time, stop);
             }
         }
@@ -95,11 +100,14 @@ public sealed partial class MessageConsumer(
             LogConsuming(logger, _options.Queue, _options.QueueType, _options.Prefetch, _options.BatchSize);
             return consumer;
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason is { Initiator: ShutdownInitiator.Peer } answer)
+        catch (OperationInterruptedException ex) when (
+            ex is not AlreadyClosedException && ex.ShutdownReason is { Initiator: ShutdownInitiator.Peer } answer && _connection.IsOpen)
         {
-            // The broker answered and refused: a queue declared with other arguments (406), one another connection
-            // holds exclusively (405), no permission (403), a queue it cannot serve. It is retried with backoff
-            // (someone may fix the broker), and never counts against liveness: a restart would get the same answer.
+            // The broker answered and refused, closing a channel but not the connection: a queue declared with other
+            // arguments (406), one another connection holds exclusively (405), no permission (403), a queue it cannot
+            // serve. It is retried with backoff (someone may fix the broker), and never counts against liveness: a
+            // restart would get the same answer. A connection it closes (a restart of the broker) is the client's to
+            // recover, and the connection watch's to report.
             var reason = $"the broker refuses to serve the consumer: {answer.ReplyCode} {answer.ReplyText}";
             if (status.ConsumerProblem != reason)
             {
@@ -130,7 +138,7 @@ public sealed partial class MessageConsumer(
 
     private async Task CancelConsumerAsync(CancellationToken ct)
     {
-        if (_consumer is { Channel.IsOpen: true } consumer)
+        if (Volatile.Read(ref _consumer) is { Channel.IsOpen: true } consumer)
         {
             await consumer.Channel.BasicCancelAsync(consumer.Tag, cancellationToken: ct);
         }
@@ -139,7 +147,7 @@ public sealed partial class MessageConsumer(
     // Closing the channel hands every unacked message back to the queue.
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        if (_consumer is { Channel.IsOpen: true } consumer)
+        if (Volatile.Read(ref _consumer) is { Channel.IsOpen: true } consumer)
         {
             await consumer.Channel.CloseAsync(cancellationToken);
         }
@@ -168,6 +176,9 @@ public sealed partial class MessageConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The consumer is gone: {Reason}; consuming again")]
     private static partial void LogConsumerLost(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the lost consumer's channel failed; consuming again on a new one")]
+    private static partial void LogCloseFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The batch loop failed; liveness now fails so that the worker is restarted")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);

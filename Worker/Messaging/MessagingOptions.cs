@@ -24,9 +24,9 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// Unacked messages the broker may send ahead: the window that batches are cut from. RabbitMQ counts it in
-    /// messages only, and the client holds what it was sent before the handler sees it: Prefetch valid bodies make at
-    /// most Prefetch × MaxBodyBytes (32 MiB by default), but oversized ones are as large as the broker accepts
-    /// (its max_message_size). Bench P6 measures it; 1024 drained faster but held too much for the pod's limit.
+    /// messages only, and the client holds what it was sent before the handler sees it: up to Prefetch bodies as large
+    /// as the broker accepts (its max_message_size, 128 KiB as the AppHost sets it: 64 MiB). Bench P6 measures it;
+    /// 1024 drained faster but held too much for the pod's limit.
     /// </summary>
     [Range(1, 10_000, ErrorMessage = "Messaging:Prefetch must be 1-10000.")]
     public ushort Prefetch { get; set; } = 512;
@@ -37,7 +37,7 @@ public sealed class MessagingOptions
     /// <summary>How long a batch waits to fill once its first message arrived.</summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>A larger body is dead-lettered from the client's buffer, never copied or parsed.</summary>
+    /// <summary>A larger body is dead-lettered unparsed by its batch (the broker's max_message_size bounds how large).</summary>
     [Range(64, 16 * 1024 * 1024, ErrorMessage = "Messaging:MaxBodyBytes must be 64 B - 16 MiB.")]
     public int MaxBodyBytes { get; set; } = 64 * 1024;
 

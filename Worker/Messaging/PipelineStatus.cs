@@ -55,7 +55,7 @@ public sealed class PipelineStatus(TimeProvider time)
     /// <summary>
     /// How long the worker has had no consumer while its broker connection was open and a restart could help: the
     /// liveness clock. Zero while consuming, while the connection is down (an outage: the client recovers it), and
-    /// while the broker refuses the topology (a restart would meet the same refusal).
+    /// while the broker answers with a refusal (a restart would meet the same answer).
     /// </summary>
     public TimeSpan ConsumerLostFor =>
         _consumer == ConsumerState.Gone && _restartHelps

@@ -1,3 +1,4 @@
+using System.Globalization;
 using AppHost.BackingServices.Local;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
@@ -16,11 +17,12 @@ public static class LocalRabbitMQBuilderExtensions
 
     /// <summary>
     /// Adds rabbitmq-server from the distribution's package, run as a local process with its own epmd, a user without
-    /// the administrator tag, and the Erlang distribution on loopback only.
+    /// the administrator tag, and the Erlang distribution on loopback only. <paramref name="maxMessageBytes"/> sets its
+    /// max_message_size (RabbitMQ 3's default: 128 MiB).
     /// </summary>
     public static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQ(
         this IDistributedApplicationBuilder builder, [ResourceName] string name,
-        IResourceBuilder<ParameterResource>? userName = null, IResourceBuilder<ParameterResource>? password = null)
+        IResourceBuilder<ParameterResource>? userName = null, IResourceBuilder<ParameterResource>? password = null, int? maxMessageBytes = null)
     {
         var server = LocalServer.Prepare(builder, name, LocalServerBinaries.RabbitMQServer, "rabbitmq-server", "rabbitmq");
         var user = LocalServer.Safe(builder, userName?.Resource ?? builder.AddParameter($"{name}-username", "guest").Resource);
@@ -41,6 +43,7 @@ public static class LocalRabbitMQBuilderExtensions
                 // The worker's user may use the vhost, not administer the broker.
                 "default_user_tags.administrator = false",
                 "loopback_users = none",
+                .. maxMessageBytes is { } max ? [AppHost.BackingServices.BrokerMessageLimit.ConfigLine(max)] : Array.Empty<string>(),
             ], ct).ConfigureAwait(false);
             await LocalConfigFile.WriteAsync(enabledPlugins, server.User, ["[]."], ct).ConfigureAwait(false);
             await LocalConfigFile.WriteAsync(advancedConfig, server.User, [AdvancedConfig(consumerTimeout)], ct).ConfigureAwait(false);

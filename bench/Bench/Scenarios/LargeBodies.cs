@@ -6,7 +6,8 @@ namespace Bench.Scenarios;
 
 /// <summary>
 /// P6: the worker's peak memory draining large bodies: valid ones just under Messaging:MaxBodyBytes and a few far
-/// over it, which are dead-lettered without being copied. Judged against the memory limit deploy/kubernetes sets.
+/// over it, as large as the broker takes, which are dead-lettered unparsed. Judged against the memory limit
+/// deploy/kubernetes sets.
 /// </summary>
 public sealed partial class LargeBodies(BenchApp app, Broker broker, Store store)
 {
@@ -50,7 +51,7 @@ public sealed partial class LargeBodies(BenchApp app, Broker broker, Store store
         var peak = ProcessTree.PeakRssMb(app.WorkerProcessId());
         var deadLettered = (await broker.TakeDeadLetterReasonsAsync()).Count(r => r.StartsWith("body-too-large:", StringComparison.Ordinal));
         var limit = DeployedMemoryLimitMiB();
-        var what = $"{valid:N0} bodies of {validBytes / 1000} KB and {large} of {largeBytes / 1_000_000} MB";
+        var what = $"{valid:N0} bodies of {validBytes / 1000} KB and {large} of {largeBytes / 1024} KiB";
         return
         [
             new("P6", $"{what}: worker peak RSS (VmHWM) after the drain", peak, "MiB", limit, "memory limit in deploy/kubernetes", "≤ 0.75×: room to spare", peak <= 0.75 * limit),

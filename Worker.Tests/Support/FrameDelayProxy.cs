@@ -5,15 +5,21 @@ using System.Net.Sockets;
 namespace Worker.Tests.Support;
 
 /// <summary>
-/// A TCP proxy in front of the broker that, once, holds back the broker's side of a connection from its first
-/// basic.consume-ok on: a broker that answers a consume only after the client gave up, as a quorum queue electing a
-/// leader can. It reads AMQP 0-9-1 frames (type, channel, size, payload, end) and forwards them unchanged.
+/// A TCP proxy in front of the broker that, once, holds back the broker's side of a connection from the first frame
+/// of one method on: say a basic.consume-ok that comes after the client gave up, as a quorum queue electing a leader
+/// can send it, or a publisher confirm (basic.ack) that is slow to come. It reads AMQP 0-9-1 frames (type, channel,
+/// size, payload, end) and forwards them unchanged.
 /// </summary>
-public sealed class ConsumeOkDelayProxy : IAsyncDisposable
+public sealed class FrameDelayProxy : IAsyncDisposable
 {
+    /// <summary>basic.consume-ok (class 60, method 21).</summary>
+    public static readonly (ushort Class, ushort Method) ConsumeOk = (60, 21);
+
+    /// <summary>basic.ack (class 60, method 80): from the broker, a publisher confirm.</summary>
+    public static readonly (ushort Class, ushort Method) Confirm = (60, 80);
+
     private const byte MethodFrame = 1;
-    private const ushort BasicClass = 60;
-    private const ushort ConsumeOkMethod = 21;
+    private readonly (ushort Class, ushort Method) _held;
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _sockets = [];
@@ -21,17 +27,26 @@ public sealed class ConsumeOkDelayProxy : IAsyncDisposable
     private readonly int _brokerPort;
     private readonly TimeSpan _delay;
     private readonly Task _accepting;
-    private int _armed = 1;
+    private int _armed;
+    private int _delayed;
+    private volatile bool _released;
 
-    public ConsumeOkDelayProxy(Uri broker, TimeSpan delay)
+    /// <param name="armed">False to hold nothing until <see cref="Arm"/>.</param>
+    public FrameDelayProxy(Uri broker, (ushort Class, ushort Method) held, TimeSpan delay, bool armed = true)
     {
-        (_brokerHost, _brokerPort, _delay) = (broker.Host, broker.Port, delay);
+        (_brokerHost, _brokerPort, _held, _delay, _armed) = (broker.Host, broker.Port, held, delay, armed ? 1 : 0);
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
-    /// <summary>How many consume-oks were held back: 1 once the consumer asked.</summary>
-    public int Delayed => 1 - Volatile.Read(ref _armed);
+    /// <summary>How many frames were held back: 1 once the method came.</summary>
+    public int Delayed => Volatile.Read(ref _delayed);
+
+    /// <summary>The held frame, and what came after it, went on to the client.</summary>
+    public bool Released => _released;
+
+    /// <summary>Holds the next frame of the method from now on.</summary>
+    public void Arm() => Volatile.Write(ref _armed, 1);
 
     /// <summary>The broker's URI with this proxy's port in it.</summary>
     public Uri Through(Uri broker) => new UriBuilder(broker) { Host = "127.0.0.1", Port = ((IPEndPoint)_listener.LocalEndpoint).Port }.Uri;
@@ -57,7 +72,17 @@ public sealed class ConsumeOkDelayProxy : IAsyncDisposable
                 _sockets.Add(broker);
             }
 
-            await broker.ConnectAsync(_brokerHost, _brokerPort, _stop.Token);
+            try
+            {
+                await broker.ConnectAsync(_brokerHost, _brokerPort, _stop.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                // The client sees its connection closed, as through a proxy whose upstream is down.
+                client.Dispose();
+                continue;
+            }
+
             _ = PumpAsync(() => client.GetStream().CopyToAsync(broker.GetStream(), _stop.Token), client, broker);
             _ = PumpAsync(() => ForwardFramesAsync(broker.GetStream(), client.GetStream()), client, broker);
         }
@@ -88,10 +113,12 @@ public sealed class ConsumeOkDelayProxy : IAsyncDisposable
             var rest = new byte[size + 1];
             await from.ReadExactlyAsync(rest, _stop.Token);
             if (header[0] == MethodFrame && size >= 4
-                && BinaryPrimitives.ReadUInt16BigEndian(rest) == BasicClass && BinaryPrimitives.ReadUInt16BigEndian(rest.AsSpan(2)) == ConsumeOkMethod
+                && BinaryPrimitives.ReadUInt16BigEndian(rest) == _held.Class && BinaryPrimitives.ReadUInt16BigEndian(rest.AsSpan(2)) == _held.Method
                 && Interlocked.Exchange(ref _armed, 0) == 1)
             {
+                Interlocked.Increment(ref _delayed);
                 await Task.Delay(_delay, _stop.Token);
+                _released = true;
             }
 
             await to.WriteAsync(header, _stop.Token);
