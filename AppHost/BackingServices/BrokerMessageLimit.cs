@@ -10,9 +10,9 @@ namespace AppHost.BackingServices;
 /// Messaging:Prefetch whole bodies before the worker sees one, and the worker copies those over Messaging:MaxBodyBytes,
 /// within Messaging:MaxInFlightBytes, to dead-letter them from their batch. So the pod's memory limit must cover
 /// Prefetch × this, the copies and their garbage, beside an idle worker: 512 × 128 KiB = 64 MiB, and about 124 MiB idle
-/// (bench P6), within the deployment's 384 MiB. At 256 KiB a whole prefetch took 229 MiB
-/// beside 117 MiB idle (LargeBodyTests), too close to the limit. A larger publish is refused to its publisher (406
-/// PRECONDITION_FAILED, "message size … is larger than configured max size").
+/// (bench P6), within the deployment's 384 MiB. At 256 KiB a whole prefetch took 229 MiB beside 117 MiB idle
+/// (LargeBodyTests), too close to the limit. A larger publish is refused to its publisher (406 PRECONDITION_FAILED,
+/// "message size … is larger than configured max size").
 /// </summary>
 public static class BrokerMessageLimit
 {

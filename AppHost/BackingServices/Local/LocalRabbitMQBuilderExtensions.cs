@@ -1,4 +1,4 @@
-using System.Globalization;
+using AppHost.BackingServices;
 using AppHost.BackingServices.Local;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
@@ -43,7 +43,7 @@ public static class LocalRabbitMQBuilderExtensions
                 // The worker's user may use the vhost, not administer the broker.
                 "default_user_tags.administrator = false",
                 "loopback_users = none",
-                .. maxMessageBytes is { } max ? [AppHost.BackingServices.BrokerMessageLimit.ConfigLine(max)] : Array.Empty<string>(),
+                .. maxMessageBytes is { } max ? [BrokerMessageLimit.ConfigLine(max)] : Array.Empty<string>(),
             ], ct).ConfigureAwait(false);
             await LocalConfigFile.WriteAsync(enabledPlugins, server.User, ["[]."], ct).ConfigureAwait(false);
             await LocalConfigFile.WriteAsync(advancedConfig, server.User, [AdvancedConfig(consumerTimeout)], ct).ConfigureAwait(false);
