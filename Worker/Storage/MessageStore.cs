@@ -17,7 +17,8 @@ public interface IMessageStore
 /// <summary>
 /// Postgres, the source of truth: a message id is stored once, whatever Redis remembers. A database can forget its
 /// table (a dropped table, a server started again without its data, as Aspire's containers are): a statement that
-/// finds no table migrates the schema again and runs once more, instead of failing for ever.
+/// finds no table migrates the schema again and runs once more, instead of failing for ever. A database that refuses
+/// writes has its pooled connections dropped.
 /// </summary>
 public sealed partial class MessageStore(NpgsqlDataSource dataSource, SchemaMigrator migrator, ILogger<MessageStore> logger) : IMessageStore
 {
@@ -74,6 +75,16 @@ public sealed partial class MessageStore(NpgsqlDataSource dataSource, SchemaMigr
             await migrator.MigrateAsync(ct);
             return await ReadIdsAsync(command, ct);
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
+        {
+            // A primary demoted to a standby, or a node turned read-only: every pooled connection may still point at
+            // it. They are dropped (busy ones as they come back), so that the retry connects again and, with
+            // Target Session Attributes=primary, finds the primary; retried on them, it would fail for as long as
+            // they live.
+            LogReadOnly(logger);
+            dataSource.Clear();
+            throw;
+        }
     }
 
     private static async Task<IReadOnlySet<string>> ReadIdsAsync(NpgsqlCommand command, CancellationToken ct)
@@ -87,6 +98,9 @@ public sealed partial class MessageStore(NpgsqlDataSource dataSource, SchemaMigr
 
         return ids;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database refuses writes (25006 read_only_sql_transaction: a demoted primary?); dropping the pooled connections")]
+    private static partial void LogReadOnly(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database has lost the worker's schema ({Reason}); migrating it again")]
     private static partial void LogSchemaMissing(ILogger logger, string reason);
