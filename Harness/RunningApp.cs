@@ -99,6 +99,9 @@ public class RunningApp : IAsyncDisposable
     public int ProcessId(string resource) =>
         TryProcessId(resource) ?? throw new InvalidOperationException($"{resource} is not running as a process of its own (stopped, or a container).");
 
+    /// <summary>Runs rabbitmqctl against the app's local broker (the resource <c>rabbitmq</c>) and returns its output.</summary>
+    public Task<string> BrokerCtlAsync(params string[] args) => LocalBroker.CtlAsync(LocalBroker.BeamProcess(ProcessId("rabbitmq")), args);
+
     /// <summary>The process of a running resource, or null when it is not running or has none (a container).</summary>
     public int? TryProcessId(string resource) =>
         RunningProperty(resource, name => name.EndsWith(".pid", StringComparison.Ordinal)) is { } pid

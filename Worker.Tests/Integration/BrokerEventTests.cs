@@ -64,17 +64,16 @@ public sealed class BrokerEventTests(AppFixture fixture)
     [Fact]
     public async Task A_memory_alarm_fails_readiness_but_not_liveness_until_it_clears()
     {
-        var beam = LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq"));
         await fixture.Probes.WaitForReadyAsync(204, Within, "before the alarm");
 
-        await LocalBroker.CtlAsync(beam, "set_vm_memory_high_watermark", "0.000001");
+        await fixture.BrokerCtlAsync("set_vm_memory_high_watermark", "0.000001");
         try
         {
             await fixture.Probes.WaitForReadyAsync(500, Within, "a memory alarm blocks publishing");
         }
         finally
         {
-            await LocalBroker.CtlAsync(beam, "set_vm_memory_high_watermark", "0.4");
+            await fixture.BrokerCtlAsync("set_vm_memory_high_watermark", "0.4");
         }
 
         await fixture.Probes.WaitForReadyAsync(204, Within, "the alarm cleared");

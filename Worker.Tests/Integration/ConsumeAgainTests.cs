@@ -1,4 +1,3 @@
-using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using ServiceDefaults.Probes;
@@ -24,7 +23,7 @@ public sealed class ConsumeAgainTests(AppFixture fixture)
     {
         var queue = $"late-{Guid.NewGuid():N}";
         var prefix = $"g{Guid.NewGuid():N}";
-        var broker = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!);
+        var broker = new Uri(await fixture.ConnectionStringAsync("rabbitmq"));
         // Queued first, so that a consumer the broker registers gets deliveries at once.
         await using (var publisher = await SamplePublisher.ConnectAsync(broker.ToString(), new MessagingOptions { Queue = queue }, CancellationToken.None))
         {
@@ -43,7 +42,7 @@ public sealed class ConsumeAgainTests(AppFixture fixture)
 
         await _backends.WaitForRowsAsync(prefix, 300);
         Assert.Equal(1, proxy.Delayed);
-        var consumers = (await CtlAsync("list_consumers", "queue_name", "channel_pid"))
+        var consumers = (await fixture.BrokerCtlAsync("list_consumers", "queue_name", "channel_pid")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(line => line.StartsWith(queue + "\t", StringComparison.Ordinal)).ToList();
         Assert.True(consumers.Count == 1, $"Consumers on the queue: {string.Join(" | ", consumers)}");
         await DeleteQueueAsync(queue);
@@ -53,7 +52,7 @@ public sealed class ConsumeAgainTests(AppFixture fixture)
     public async Task A_queue_another_connection_holds_exclusively_fails_readiness_never_liveness_and_is_consumed_once_released()
     {
         await using var worker = await StartAsync();
-        var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
+        var factory = new ConnectionFactory { Uri = new Uri(await fixture.ConnectionStringAsync("rabbitmq")) };
         var holder = await factory.CreateConnectionAsync();
         await using (holder)
         {
@@ -91,11 +90,11 @@ public sealed class ConsumeAgainTests(AppFixture fixture)
         var status = worker.Services.GetRequiredService<PipelineStatus>();
         await Within.UntilAsync(() => status.DeadLetterProblem?.Contains("PRECONDITION_FAILED", StringComparison.Ordinal) == true,
             InProcessWorker.Within, $"the dead-letter topology refused (now: {status.DeadLetterProblem})");
-        await _backends.BrokerAsync(async channel => await channel.QueueDeleteAsync(worker.Queue));
+        await DeleteQueueAsync(worker.Queue);
 
         await AssertRefusedPastThresholdAsync(worker, "406 PRECONDITION_FAILED");
 
-        await _backends.BrokerAsync(async channel => await channel.QueueDeleteAsync(deadLetterQueue));
+        await DeleteQueueAsync(deadLetterQueue);
         await WaitForReadyAsync(worker, "the dead-letter queue was deleted, so the worker declares it again");
         await DeleteQueueAsync(worker.Queue);
     }
@@ -129,6 +128,4 @@ public sealed class ConsumeAgainTests(AppFixture fixture)
 
     private Task DeleteQueueAsync(string queue) => _backends.BrokerAsync(async channel => await channel.QueueDeleteAsync(queue));
 
-    private async Task<List<string>> CtlAsync(params string[] args) =>
-        [.. (await LocalBroker.CtlAsync(LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq")), args)).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
 }

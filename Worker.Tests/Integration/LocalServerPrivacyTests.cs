@@ -77,7 +77,7 @@ public sealed class LocalServerPrivacyTests(AppFixture fixture)
         await using var command = new NpgsqlCommand("SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user", connection);
         Assert.False((bool)(await command.ExecuteScalarAsync())!);
 
-        var users = await LocalBroker.CtlAsync(LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq")), "list_users");
+        var users = await fixture.BrokerCtlAsync("list_users");
         var worker = users.Split('\n').Single(line => line.StartsWith("worker", StringComparison.Ordinal));
         Assert.Equal("worker\t[]", worker.Trim());
     }

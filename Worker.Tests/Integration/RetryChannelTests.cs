@@ -1,5 +1,4 @@
 using System.Reflection;
-using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -54,7 +53,7 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
         await _backends.BrokerAsync(async channel => await channel.QueueDeclareAsync(options.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-max-length"] = 1000 }));
         var name = $"dead-letter-retries-{Guid.NewGuid():N}";
-        var factory = NamedFactory.Create(new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!), name);
+        var factory = NamedFactory.Create(new Uri(await fixture.ConnectionStringAsync("rabbitmq")), name);
         await using var deadLetters = new DeadLetterPublisher(
             factory.Factory, new QueueTopology(Options.Create(options)), new PipelineStatus(TimeProvider.System), TimeProvider.System, Options.Create(options), NullLogger<DeadLetterPublisher>.Instance);
         Func<Task> refused = async () =>
@@ -97,14 +96,14 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
 
 
     private async Task<IConnection> ConnectAsync(string name) =>
-        await new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) }.CreateConnectionAsync(name);
+        await new ConnectionFactory { Uri = new Uri(await fixture.ConnectionStringAsync("rabbitmq")) }.CreateConnectionAsync(name);
 
     // The broker closes the connection, as a restart of its node would; the client recovers it with its channels.
     private async Task RecoverAsync(string name, IConnection connection)
     {
         var recovered = new TaskCompletionSource();
         connection.RecoverySucceededAsync += (_, _) => { recovered.TrySetResult(); return Task.CompletedTask; };
-        await CtlAsync("close_connection", await PidAsync(name), "a recovery, for the test");
+        await fixture.BrokerCtlAsync("close_connection", await PidAsync(name), "a recovery, for the test");
         await Within.Async(recovered.Task, InProcessWorker.Within, "the client recovering its connection");
     }
 
@@ -115,13 +114,12 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
     // RabbitMQ 3.10 lists the name a client gave its connection only among its client properties.
     private async Task<string[]> ConnectionAsync(string name)
     {
-        var connections = await CtlAsync("list_connections", "pid", "client_properties", "channels");
+        var connections = await fixture.BrokerCtlAsync("list_connections", "pid", "client_properties", "channels");
         var matching = connections.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.Contains(name, StringComparison.Ordinal)).ToList();
         Assert.True(matching.Count == 1, $"Connections named {name}: {connections}");
         return matching[0].Split('\t');
     }
 
-    private Task<string> CtlAsync(params string[] args) => LocalBroker.CtlAsync(LocalBroker.BeamProcess(fixture.ProcessId("rabbitmq")), args);
 
     /// <summary>
     /// The publisher names its own connection; this names it after the test instead, so that the broker's list tells
