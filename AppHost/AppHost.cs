@@ -15,6 +15,7 @@ foreach (var (name, probePort) in WorkerReplicas.All(builder))
         .WithProbes(probePort)
         .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
         .WithReference(rabbitmq).WaitFor(rabbitmq)
+        .WithBrokerEndpoints(rabbitmq)
         .WithReference(redis).WaitFor(redis)
         .WithReference(database).WaitFor(database);
 }

@@ -19,6 +19,9 @@ public static class ProcessTree
     /// <summary>Resumes the servers, then the wrapper, which had stopped itself.</summary>
     public static Task ResumeAsync(int rootPid) => SignalAsync("CONT", Enumerable.Reverse(Tree(Checked(rootPid))));
 
+    /// <summary>Kills the servers of the tree as a crash would (SIGKILL); the runuser wrapper then exits by itself.</summary>
+    public static Task KillAsync(int rootPid) => SignalAsync("KILL", Tree(Checked(rootPid)).Where(pid => Name(pid) != "runuser"));
+
     public static Task SignalAsync(int pid, string signal) => SignalAsync(signal, [Checked(pid)]);
 
     // kill(0) signals the caller's process group and kill(-1) every process it may: never from an unknown pid.

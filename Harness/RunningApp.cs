@@ -100,7 +100,10 @@ public class RunningApp : IAsyncDisposable
         TryProcessId(resource) ?? throw new InvalidOperationException($"{resource} is not running as a process of its own (stopped, or a container).");
 
     /// <summary>Runs rabbitmqctl against the app's local broker (the resource <c>rabbitmq</c>) and returns its output.</summary>
-    public Task<string> BrokerCtlAsync(params string[] args) => LocalBroker.CtlAsync(LocalBroker.BeamProcess(ProcessId("rabbitmq")), args);
+    public Task<string> BrokerCtlAsync(params string[] args) => NodeCtlAsync("rabbitmq", args);
+
+    /// <summary>Runs rabbitmqctl against one node of the app's local broker cluster (<c>rabbitmq-node2</c>, …).</summary>
+    public Task<string> NodeCtlAsync(string node, params string[] args) => LocalBroker.CtlAsync(LocalBroker.BeamProcess(ProcessId(node)), args);
 
     /// <summary>The process of a running resource, or null when it is not running or has none (a container).</summary>
     public int? TryProcessId(string resource) =>

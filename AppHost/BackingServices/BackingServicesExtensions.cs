@@ -11,6 +11,11 @@ public static class BackingServicesExtensions
     {
         var (mode, reason) = BackingServiceModeResolver.Resolve(builder.Configuration, builder.ExecutionContext.IsPublishMode);
         var credentials = new BackingServiceCredentials(builder);
+        var topology = BackingServiceTopology.Read(builder.Configuration);
+        if (mode == BackingServiceMode.Containers)
+        {
+            topology.RequireSingleServers(builder.ExecutionContext.IsPublishMode ? "the manifest and so the deployment" : "containers");
+        }
 
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
@@ -21,6 +26,6 @@ public static class BackingServicesExtensions
 
         return mode == BackingServiceMode.Containers
             ? new ContainerBackingServices(builder, credentials)
-            : new ProcessBackingServices(builder, credentials);
+            : new ProcessBackingServices(builder, credentials, topology);
     }
 }

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Worker.Tests.Integration;
 
@@ -22,6 +23,9 @@ public class AppFixture : RunningApp, IAsyncLifetime
     /// <summary>The AppHost's arguments.</summary>
     protected virtual string[] Arguments => ["--BackingServices:Mode=processes"];
 
+    /// <summary>Settings of every worker.</summary>
+    protected virtual IEnumerable<(string Key, string Value)> WorkerEnvironment => [("Probes__StallAfter", StallAfter.ToString("c"))];
+
     // The dashboard runs too: the worker exports its telemetry there as under `dotnet run`, and DashboardTests look at it.
     protected virtual bool Dashboard => true;
 
@@ -29,9 +33,9 @@ public class AppFixture : RunningApp, IAsyncLifetime
     {
         await StartAsync<Projects.AppHost>(Arguments, Dashboard, builder =>
         {
-            foreach (var worker in Workers)
+            foreach (var (worker, (key, value)) in Workers.SelectMany(worker => WorkerEnvironment.Select(setting => (worker, setting))))
             {
-                builder.CreateResourceBuilder<ProjectResource>(worker).WithEnvironment("Probes__StallAfter", StallAfter.ToString("c"));
+                builder.CreateResourceBuilder<ProjectResource>(worker).WithEnvironment(key, value);
             }
         });
         Probes = new ProbeClient(App.CreateHttpClient("worker", "probes"));
@@ -41,7 +45,9 @@ public class AppFixture : RunningApp, IAsyncLifetime
 
     protected override void OnStarted()
     {
-        foreach (var resource in Workers.Concat(["rabbitmq", "redis", "postgres"]))
+        var servers = App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r is ExecutableResource or ContainerResource).Select(r => r.Name);
+        foreach (var resource in Workers.Concat(servers))
         {
             Logs.Follow(App, resource, _stop.Token);
         }

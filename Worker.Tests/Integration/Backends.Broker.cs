@@ -11,7 +11,7 @@ public sealed partial class Backends
     /// <summary>Runs <paramref name="action"/> on a channel of its own to the real broker, as an operator's tool would.</summary>
     public async Task<T> BrokerAsync<T>(Func<IChannel, Task<T>> action)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
+        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync(broker)) };
         await using var connection = await Within.Async(factory.CreateConnectionAsync(), Connect, "Connecting to the broker");
         await using var channel = await connection.CreateChannelAsync();
         return await action(channel);
@@ -20,7 +20,7 @@ public sealed partial class Backends
     /// <summary>Publishes to the work queue, confirmed, without declaring anything (unlike the sample publisher).</summary>
     public async Task PublishUndeclaredAsync(IEnumerable<byte[]> bodies)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
+        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync(broker)) };
         await using var connection = await Within.Async(factory.CreateConnectionAsync(), Connect, "Connecting to the broker");
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         var properties = new BasicProperties { Persistent = true };
@@ -49,7 +49,7 @@ public sealed partial class Backends
     public async Task<List<(byte[] Body, string Reason)>> TakeDeadLettersAsync(string marker, int count, TimeSpan within, string? queue = null)
     {
         var deadLetterQueue = new MessagingOptions { Queue = queue ?? new MessagingOptions().Queue }.DeadLetterQueue;
-        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync("rabbitmq")) };
+        var factory = new ConnectionFactory { Uri = new Uri(await ConnectionStringAsync(broker)) };
         await using var connection = await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
         var found = new List<(byte[] Body, string Reason)>();

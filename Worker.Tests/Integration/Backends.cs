@@ -11,15 +11,16 @@ namespace Worker.Tests.Integration;
 
 /// <summary>
 /// Direct access to the three real servers of the running app, the way an operator would look; its reads of the
-/// messages table go to the worker's database, or to <paramref name="database"/> (a connection string) when given.
+/// messages table go to the worker's database, or to <paramref name="database"/> (a connection string) when given, and
+/// its broker connections to the node <paramref name="broker"/> (a resource) of a cluster.
 /// </summary>
-public sealed partial class Backends(DistributedApplication app, string? database = null)
+public sealed partial class Backends(DistributedApplication app, string? database = null, string broker = "rabbitmq")
 {
     private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StoreWithin = TimeSpan.FromSeconds(90);
 
     public async Task<SamplePublisher> PublisherAsync() =>
-        await Within.Async(SamplePublisher.ConnectAsync(await ConnectionStringAsync("rabbitmq"), new MessagingOptions(), CancellationToken.None),
+        await Within.Async(SamplePublisher.ConnectAsync(await ConnectionStringAsync(broker), new MessagingOptions(), CancellationToken.None),
             Connect, "Connecting a publisher");
 
     /// <summary>How many rows hold ids that start with <paramref name="prefix"/>.</summary>

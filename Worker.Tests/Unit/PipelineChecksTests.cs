@@ -111,7 +111,7 @@ public sealed class PipelineChecksTests : IDisposable
     [Fact]
     public async Task Broker_flow_names_each_blocked_connection_and_the_last_dead_letter_problem()
     {
-        var check = new BrokerFlowHealthCheck(_status, _deadLetters);
+        var check = new BrokerFlowHealthCheck(_status, _deadLetters, _time, Options.Create(new ProbeOptions()), _messaging);
         _status.SetBlocked("consumer", "low on memory");
         Assert.Equal("The broker blocks the consumer connection (low on memory).", (await check.CheckHealthAsync(Context)).Description);
         _status.SetBlocked("dead letters", "low on disk");
@@ -128,9 +128,25 @@ public sealed class PipelineChecksTests : IDisposable
     }
 
     [Fact]
+    public async Task A_probe_write_the_broker_never_confirms_fails_the_check_within_its_bound_and_says_the_queue_has_no_leader()
+    {
+        var check = new BrokerFlowHealthCheck(_status, _deadLetters, _time, Options.Create(new ProbeOptions { CheckTimeout = TimeSpan.FromSeconds(1.5) }), _messaging);
+        _deadLetters.ProbeUnconfirmed = true;
+        var result = check.CheckHealthAsync(Context);
+        _time.Advance(TimeSpan.FromSeconds(1.1));
+        Assert.False(result.IsCompleted);
+
+        _time.Advance(TimeSpan.FromSeconds(0.1));
+        var report = await result.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.StartsWith($"The broker has not confirmed a write to {_messaging.Value.ProbeQueue} within 1.2 s", report.Description, StringComparison.Ordinal);
+        Assert.Contains("no leader", report.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_probe_publish_cut_by_its_own_timeout_fails_the_check_while_a_cancelled_run_is_not_judged()
     {
-        var check = new BrokerFlowHealthCheck(_status, _deadLetters);
+        var check = new BrokerFlowHealthCheck(_status, _deadLetters, _time, Options.Create(new ProbeOptions()), _messaging);
         _deadLetters.ProbeFailure = new OperationCanceledException("the confirm timed out");
         Assert.Equal(HealthStatus.Unhealthy, (await check.CheckHealthAsync(Context)).Status);
 

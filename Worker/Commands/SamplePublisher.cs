@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Worker.Messaging;
 
 namespace Worker.Commands;
@@ -8,6 +9,7 @@ namespace Worker.Commands;
 public sealed class SamplePublisher : IAsyncDisposable
 {
     private const int ConfirmWindow = 256;
+    private const int NackRetries = 10;
     private readonly IConnection _connection;
     private readonly IChannel _channel;
     private readonly string _queue;
@@ -44,7 +46,7 @@ public sealed class SamplePublisher : IAsyncDisposable
                 }
             }
 
-            pending.Add(_channel.BasicPublishAsync("", _queue, mandatory: true, properties, bodies[i], ct).AsTask());
+            pending.Add(PublishConfirmedAsync(properties, bodies[i], ct));
             if (pending.Count == ConfirmWindow)
             {
                 await Task.WhenAll(pending);
@@ -53,6 +55,24 @@ public sealed class SamplePublisher : IAsyncDisposable
         }
 
         await Task.WhenAll(pending);
+    }
+
+    // A quorum queue nacks what it cannot take while it elects a leader. Publishing again is safe: the worker stores
+    // each id once. A return (no such queue) is not retried.
+    private async Task PublishConfirmedAsync(BasicProperties properties, byte[] body, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _channel.BasicPublishAsync("", _queue, mandatory: true, properties, body, ct);
+                return;
+            }
+            catch (PublishException ex) when (!ex.IsReturn && attempt < NackRetries)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

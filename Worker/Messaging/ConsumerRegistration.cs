@@ -44,7 +44,7 @@ public sealed class ConsumerRegistration(
 
                 return Task.CompletedTask;
             };
-            consumer.UnregisteredAsync += (_, _) => { lost.TrySetResult("the broker cancelled the consumer (its queue was deleted, or its leader stopped)"); return Task.CompletedTask; };
+            consumer.UnregisteredAsync += (_, _) => { lost.TrySetResult("the broker cancelled the consumer (its queue was deleted, or its node shut down)"); return Task.CompletedTask; };
             consumer.ShutdownAsync += (_, e) =>
             {
                 // With the connection down the client recovers channel and consumer; on a live connection it does not.

@@ -12,9 +12,10 @@ public interface IDeadLetterPublisher
     Task OpenAsync(CancellationToken ct);
 
     /// <summary>
-    /// Publishes a message that routes nowhere and waits for its confirm. RabbitMQ tells a connection of a memory or
-    /// disk alarm (connection.blocked) only when it publishes during one, so readiness learns of an alarm this way
-    /// rather than from the first dead letter that waits for it.
+    /// Publishes an empty message to the probe queue and waits for its confirm. RabbitMQ tells a connection of a memory
+    /// or disk alarm (connection.blocked) only when it publishes during one, so readiness learns of an alarm this way
+    /// rather than from the first dead letter that waits for it; and a quorum probe queue confirms only while most of
+    /// its nodes run (<see cref="QueueTopology.DeclareProbeAsync"/>).
     /// </summary>
     Task ProbeAsync(CancellationToken ct);
 
@@ -34,30 +35,11 @@ public sealed partial class DeadLetterPublisher(
     : IDeadLetterPublisher, IAsyncDisposable
 {
     private const string ConnectionName = "dead letters";
-    private const string ProbeRoutingKey = "worker.dead-letters.probe";
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private IChannel? _channel;
 
     public async Task OpenAsync(CancellationToken ct) => await ChannelAsync(ct);
-
-    public async Task ProbeAsync(CancellationToken ct)
-    {
-        var channel = await ChannelAsync(ct);
-        try
-        {
-            // Routed nowhere and not mandatory: the broker drops it and confirms it.
-            await channel.BasicPublishAsync("", ProbeRoutingKey, mandatory: false, ReadOnlyMemory<byte>.Empty, ct);
-            status.SetDeadLetterProblem(null);
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException)
-        {
-            // Only a closed channel is dropped: a slow confirm must not take the channel from under the dead letters
-            // being published on it.
-            await ForgetChannelAsync(channel);
-            throw;
-        }
-    }
 
     public async Task PublishAsync(ReadOnlyMemory<byte> body, string reason, CancellationToken ct)
     {
@@ -107,20 +89,7 @@ public sealed partial class DeadLetterPublisher(
                 return reopened;
             }
 
-            _connection ??= await ConnectAsync(ct);
-            var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-            try
-            {
-                await topology.DeclareDeadLetterAsync(channel, ct);
-            }
-            catch
-            {
-                // Closed by the broker's refusal, or left open by a cancel: the client keeps it for recovery until it is
-                // disposed, and would open it again on every recovery of the connection.
-                await channel.DisposeWithinAsync(options.Value.AttemptTimeout, time);
-                throw;
-            }
-
+            var channel = await OpenChannelAsync(topology.DeclareDeadLetterAsync, ct);
             if (_channel is not null)
             {
                 LogReopened(logger);
@@ -137,6 +106,25 @@ public sealed partial class DeadLetterPublisher(
         finally
         {
             _gate.Release();
+        }
+    }
+
+    // Under the gate. A channel with confirms, and what it publishes to declared.
+    private async Task<IChannel> OpenChannelAsync(Func<IChannel, CancellationToken, Task> declare, CancellationToken ct)
+    {
+        _connection ??= await ConnectAsync(ct);
+        var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+        try
+        {
+            await declare(channel, ct);
+            return channel;
+        }
+        catch
+        {
+            // Closed by the broker's refusal, or left open by a cancel: the client keeps it for recovery until it is
+            // disposed, and would open it again on every recovery of the connection.
+            await channel.DisposeWithinAsync(options.Value.AttemptTimeout, time);
+            throw;
         }
     }
 
@@ -173,9 +161,9 @@ public sealed partial class DeadLetterPublisher(
 
     public async ValueTask DisposeAsync()
     {
-        if (_channel is not null)
+        foreach (var channel in new[] { _channel, _probeChannel }.OfType<IChannel>())
         {
-            await _channel.DisposeAsync();
+            await channel.DisposeAsync();
         }
 
         if (_connection is not null)

@@ -37,7 +37,7 @@ public sealed partial class MessageConsumer(
         var start = Backoff.Forever(time, _ => true, (ex, attempt, delay) =>
         {
             status.RecordError("consuming", ex!);
-            LogStartRetry(logger, ex, attempt, delay.TotalSeconds);
+            LogStartRetry(logger, ex, attempt, status.Migrated ? status.ConsumerProblem : "the schema migration failed", delay.TotalSeconds);
         });
         try
         {
@@ -47,7 +47,8 @@ public sealed partial class MessageConsumer(
             {
                 var consumer = _consumer = await start.ExecuteAsync(ConsumeAsync, stop);
                 var reason = await consumer.Lost.WaitAsync(stop);
-                status.MarkConsumerGone(reason);
+                // Losing a consumer is not yet a reason to restart: an attempt at consuming again that fails may be.
+                status.MarkConsumerGone(reason, restartHelps: false);
                 LogConsumerLost(logger, reason);
                 // Taken first, so that a stop meanwhile never cancels or closes a channel being disposed.
                 if (Interlocked.CompareExchange(ref _consumer, null, consumer) == consumer
@@ -119,11 +120,8 @@ public sealed partial class MessageConsumer(
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && status.Consumer == ConsumerState.Gone)
         {
-            // No answer in time, or the client failed on an open connection: a restart, with a new connection, may
-            // help, so this counts toward Messaging:ConsumerLostThreshold.
-            status.MarkConsumerGone(attempt.IsCancellationRequested
-                ? $"the broker did not answer within {_options.AttemptTimeout.TotalSeconds:0.#} s while consuming again"
-                : $"consuming again failed: {FailureClassifier.DescribeChain(ex)}");
+            var failure = await ConsumeFailure.ClassifyAsync(_connection, ex, attempt.IsCancellationRequested, _options, time, ct);
+            status.MarkConsumerGone(failure.Reason, failure.RestartHelps);
             throw;
         }
     }
@@ -168,8 +166,8 @@ public sealed partial class MessageConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} ({QueueType}) with prefetch {Prefetch} and batches of up to {BatchSize}")]
     private static partial void LogConsuming(ILogger logger, string queue, string queueType, ushort prefetch, int batchSize);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming failed (attempt {Attempt}); retrying in {Delay:0.0} s")]
-    private static partial void LogStartRetry(ILogger logger, Exception? exception, int attempt, double delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming failed (attempt {Attempt}): {Reason}; retrying in {Delay:0.0} s")]
+    private static partial void LogStartRetry(ILogger logger, Exception? exception, int attempt, string? reason, double delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cannot consume: {Reason}. Liveness stays healthy, since a restart would meet the same answer. For a queue that exists with other arguments, set Messaging:QueueType to its type, or migrate it (README: Moving to a quorum queue)")]
     private static partial void LogRefused(ILogger logger, string reason);

@@ -74,6 +74,9 @@ public sealed class MessagingOptions
 
     public string DeadLetterQueue => $"{Queue}.dead-letter";
 
+    /// <summary>Where the readiness probe writes: replicated like the work queue, holding at most one empty message.</summary>
+    public string ProbeQueue => $"{Queue}.probe";
+
     internal IEnumerable<string> Validate(TimeSpan shutdownTimeout)
     {
         if (BatchSize > Prefetch)

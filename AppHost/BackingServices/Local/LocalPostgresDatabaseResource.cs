@@ -15,6 +15,13 @@ public sealed class LocalPostgresDatabaseResource(string name, string databaseNa
 
     public ParameterResource OwnerPassword { get; } = ownerPassword;
 
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={Parent.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={Parent.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={Owner};Password={OwnerPassword};Database={DatabaseName}");
+    /// <summary>
+    /// With a standby, both hosts, and only a primary will do: after a failover, new connections find the promoted
+    /// standby, and none lands on a server that refuses writes.
+    /// </summary>
+    public ReferenceExpression ConnectionStringExpression => Parent.Standby is { } standby
+        ? ReferenceExpression.Create(
+            $"Host={Parent.PrimaryEndpoint.Property(EndpointProperty.Host)}:{Parent.PrimaryEndpoint.Property(EndpointProperty.Port)},{standby.PrimaryEndpoint.Property(EndpointProperty.Host)}:{standby.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={Owner};Password={OwnerPassword};Database={DatabaseName};Target Session Attributes=primary")
+        : ReferenceExpression.Create(
+            $"Host={Parent.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={Parent.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={Owner};Password={OwnerPassword};Database={DatabaseName}");
 }

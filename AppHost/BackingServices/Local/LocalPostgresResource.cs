@@ -12,6 +12,9 @@ public sealed class LocalPostgresResource(string name, string command, string wo
 
     public ParameterResource PasswordParameter { get; } = password;
 
+    /// <summary>The server that streams this one's WAL and waits to be promoted, if it has one.</summary>
+    public LocalPostgresResource? Standby { get; internal set; }
+
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={UserName};Password={PasswordParameter}");
 }

@@ -50,13 +50,14 @@ internal sealed partial record LocalServer(string Binary, ServiceUser User, stri
         string primaryEndpointName,
         Action<IHealthChecksBuilder, string, TrackedConnectionString> addHealthCheck,
         Action<IList<object>>? args = null,
-        string? portEnvironmentVariable = null)
+        string? portEnvironmentVariable = null,
+        bool proxied = true)
         where T : ExecutableResource, IResourceWithConnectionString
     {
-        var healthCheckKey = $"{server.Name}_check";
+        var healthCheckKey = HealthCheckKey(server);
         addHealthCheck(builder.Services.AddHealthChecks(), healthCheckKey, builder.TrackConnectionString(server));
         return builder.AddResource(server)
-            .WithEndpoint(name: primaryEndpointName, scheme: "tcp", env: portEnvironmentVariable)
+            .WithEndpoint(name: primaryEndpointName, scheme: "tcp", env: portEnvironmentVariable, isProxied: proxied)
             .WithArgs(context =>
             {
                 context.Args.Append(User.PrefixArgs(Binary));
@@ -65,6 +66,9 @@ internal sealed partial record LocalServer(string Binary, ServiceUser User, stri
             .WithHealthCheck(healthCheckKey)
             .ExcludeFromManifest();
     }
+
+    /// <summary>The key of the AppHost health check that <see cref="AddResource{T}"/> registers for a server.</summary>
+    public static string HealthCheckKey(IResource server) => $"{server.Name}_check";
 
     [GeneratedRegex(@"\A[A-Za-z0-9._~-]+\z")]
     private static partial Regex SafeValue();

@@ -64,7 +64,11 @@ public sealed class FakeDeadLetters : IDeadLetterPublisher
 
     public Exception? ProbeFailure { get; set; }
 
-    public Task ProbeAsync(CancellationToken ct) => ProbeFailure is null ? Task.CompletedTask : Task.FromException(ProbeFailure);
+    /// <summary>A probe whose confirm never comes, as when the probe queue has no quorum.</summary>
+    public bool ProbeUnconfirmed { get; set; }
+
+    public Task ProbeAsync(CancellationToken ct) =>
+        ProbeUnconfirmed ? Task.Delay(Timeout.Infinite, ct) : ProbeFailure is null ? Task.CompletedTask : Task.FromException(ProbeFailure);
 
     public Task PublishAsync(ReadOnlyMemory<byte> body, string reason, CancellationToken ct)
     {
