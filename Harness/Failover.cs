@@ -61,7 +61,11 @@ public static class Failover
     {
         await using var connection = new NpgsqlConnection(await app.ConnectionStringAsync("postgres-standby") + ";Pooling=false");
         await connection.OpenAsync();
-        await using var promote = new NpgsqlCommand("SELECT pg_promote(true, $1)", connection) { Parameters = { new() { Value = (int)PromoteWithin.TotalSeconds } } };
+        await using var promote = new NpgsqlCommand("SELECT pg_promote(true, $1)", connection)
+        {
+            Parameters = { new() { Value = (int)PromoteWithin.TotalSeconds } },
+            CommandTimeout = (int)PromoteWithin.TotalSeconds + 10,
+        };
         if (await promote.ExecuteScalarAsync() is not true)
         {
             throw new InvalidOperationException($"The standby was not promoted within {PromoteWithin.TotalSeconds} s.");

@@ -36,10 +36,19 @@ public static class BrokerEndpoints
             return;
         }
 
-        // Each node is its own TLS server name; the URI's scheme decides whether TLS is on for all.
-        var tls = factory.Ssl.Enabled;
+        // Each node is its own TLS server name, with the URI's TLS settings otherwise (certificates, policy, callbacks).
+        var tls = factory.Ssl;
         factory.EndpointResolverFactory = endpoints => new DefaultEndpointResolver(
-            endpoints.Concat(others.Select(e => new AmqpTcpEndpoint(e.Host, e.Port, new SslOption(e.Host, enabled: tls))))
+            endpoints.Concat(others.Select(e => new AmqpTcpEndpoint(e.Host, e.Port, new SslOption(e.Host, tls.CertPath, tls.Enabled)
+                {
+                    CertPassphrase = tls.CertPassphrase,
+                    Certs = tls.Certs,
+                    AcceptablePolicyErrors = tls.AcceptablePolicyErrors,
+                    CertificateValidationCallback = tls.CertificateValidationCallback,
+                    CertificateSelectionCallback = tls.CertificateSelectionCallback,
+                    CheckCertificateRevocation = tls.CheckCertificateRevocation,
+                    Version = tls.Version,
+                })))
                 .DistinctBy(e => (e.HostName, e.Port)));
     }
 

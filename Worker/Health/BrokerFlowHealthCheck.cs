@@ -27,7 +27,7 @@ public sealed class BrokerFlowHealthCheck(
             return HealthCheckResult.Unhealthy($"The broker blocks {string.Join(", ", status.Blocked.Select(b => $"the {b.Key} connection ({b.Value})"))}.");
         }
 
-        // The probe runs even while a dead letter failed: its confirm is what says the channel works again.
+        // The probe runs even while a dead letter failed: its confirm says the dead-letter connection works.
         using var bound = new CancellationTokenSource(_confirmWithin, time);
         using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
         try
@@ -39,7 +39,7 @@ public sealed class BrokerFlowHealthCheck(
         {
             return HealthCheckResult.Unhealthy(
                 $"The broker has not confirmed a write to {messaging.Value.ProbeQueue} within {_confirmWithin.TotalSeconds:0.##} s: " +
-                "a quorum queue takes none while most of its nodes are down, and the work queue then has no leader." + LastDeadLetter());
+                "a quorum queue takes none while most of its nodes are down, and the work queue then has no leader (or the broker is too slow to take writes)." + LastDeadLetter());
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

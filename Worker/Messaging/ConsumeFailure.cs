@@ -25,33 +25,50 @@ public sealed record ConsumeFailure(string Reason, bool RestartHelps)
         var seconds = options.AttemptTimeout.TotalSeconds;
         // A quorum queue that lost its leader with most of its nodes (measured on RabbitMQ 3.10) takes the declare and
         // never answers the basic.consume, while the node answers everything else: a restart reaches the same cluster.
-        return await AnswersAsync(connection, options.AttemptTimeout, time, ct)
-            ? new($"the broker answers, but registered no consumer on {options.Queue} within {seconds:0.#} s: a quorum queue has no leader while most of its nodes are down", RestartHelps: false)
-            : new($"the broker did not answer within {seconds:0.#} s while consuming again", RestartHelps: true);
+        // Only a write the broker does not confirm to the probe queue, replicated alike, says so; a consume-ok that
+        // comes late from a cluster that takes writes may need a new connection.
+        return await QuorumConfirmsAsync(connection, options, time, ct) is false
+            ? new($"the broker answers, but registered no consumer on {options.Queue} within {seconds:0.#} s and confirms no write to {options.ProbeQueue}: a quorum queue has no leader while most of its nodes are down", RestartHelps: false)
+            : new($"the broker did not register a consumer within {seconds:0.#} s while consuming again", RestartHelps: true);
     }
 
-    // A passive declare of a built-in exchange needs no queue and no leader: whether the connection itself is served.
-    private static async Task<bool> AnswersAsync(IConnection connection, TimeSpan bound, TimeProvider time, CancellationToken ct)
+    // False when a confirm-mode channel opens on the connection but a write to the quorum probe queue is not confirmed
+    // within the bound; null when nothing tells (a classic queue, or the channel does not open).
+    private static async Task<bool?> QuorumConfirmsAsync(IConnection connection, MessagingOptions options, TimeProvider time, CancellationToken ct)
     {
+        if (options.QueueType != "quorum")
+        {
+            return null;
+        }
+
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        attempt.CancelAfter(bound);
+        attempt.CancelAfter(options.AttemptTimeout);
         IChannel? channel = null;
         try
         {
-            channel = await connection.CreateChannelAsync(cancellationToken: attempt.Token);
-            await channel.ExchangeDeclarePassiveAsync("amq.direct", attempt.Token);
-            return true;
+            channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), attempt.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            return null;
+        }
+
+        try
+        {
+            await channel.BasicPublishAsync("", options.ProbeQueue, mandatory: true, ReadOnlyMemory<byte>.Empty, attempt.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
             return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null;
         }
         finally
         {
-            if (channel is not null)
-            {
-                await channel.DisposeWithinAsync(bound, time);
-            }
+            await channel.DisposeWithinAsync(options.AttemptTimeout, time);
         }
     }
 }

@@ -6,6 +6,7 @@ namespace Worker.Messaging;
 /// <summary>The readiness probe's write to the probe queue, on the dead-letter connection.</summary>
 public sealed partial class DeadLetterPublisher
 {
+    private const string UnroutableProbe = "worker.dead-letters.probe";
     private IChannel? _probeChannel;
 
     public async Task ProbeAsync(CancellationToken ct)
@@ -13,7 +14,9 @@ public sealed partial class DeadLetterPublisher
         var channel = await ProbeChannelAsync(ct);
         try
         {
-            await channel.BasicPublishAsync("", options.Value.ProbeQueue, mandatory: true, ReadOnlyMemory<byte>.Empty, ct);
+            // Beside a classic work queue, a message routed nowhere: the broker drops it and confirms it.
+            var quorum = options.Value.QueueType == "quorum";
+            await channel.BasicPublishAsync("", quorum ? options.Value.ProbeQueue : UnroutableProbe, mandatory: quorum, ReadOnlyMemory<byte>.Empty, ct);
         }
         catch (Exception ex)
         {
@@ -43,7 +46,7 @@ public sealed partial class DeadLetterPublisher
         await _gate.WaitAsync(ct);
         try
         {
-            return _probeChannel = await OpenChannelAsync(topology.DeclareProbeAsync, ct);
+            return _probeChannel is { IsOpen: true } opened ? opened : _probeChannel = await OpenChannelAsync(topology.DeclareProbeAsync, ct);
         }
         finally
         {

@@ -163,7 +163,7 @@ public sealed partial class DeadLetterPublisher(
     {
         foreach (var channel in new[] { _channel, _probeChannel }.OfType<IChannel>())
         {
-            await channel.DisposeAsync();
+            await channel.DisposeWithinAsync(options.Value.AttemptTimeout, time);
         }
 
         if (_connection is not null)

@@ -35,7 +35,7 @@ public sealed class QueueTopology(IOptions<MessagingOptions> options)
     }
 
     /// <summary>
-    /// A quorum queue when the work queue is one, declared with it on every node: the broker confirms a write to it only
+    /// Only with a quorum work queue, declared like it on every node: the broker confirms a write to it only
     /// once most of its nodes have it, so a confirm says the work queue, replicated alike, has a leader. A consumer on
     /// a queue whose leader is lost is neither cancelled nor told, and a passive declare still answers (measured on
     /// RabbitMQ 3.10), so nothing else shows it.
@@ -43,12 +43,10 @@ public sealed class QueueTopology(IOptions<MessagingOptions> options)
     public async Task DeclareProbeAsync(IChannel channel, CancellationToken ct)
     {
         var o = options.Value;
-        var arguments = new Dictionary<string, object?> { ["x-max-length"] = 1 };
         if (o.QueueType == "quorum")
         {
-            arguments["x-queue-type"] = "quorum";
+            await channel.QueueDeclareAsync(o.ProbeQueue, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-max-length"] = 1 }, cancellationToken: ct);
         }
-
-        await channel.QueueDeclareAsync(o.ProbeQueue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: ct);
     }
 }

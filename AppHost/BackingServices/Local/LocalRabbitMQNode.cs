@@ -57,9 +57,11 @@ internal static class LocalRabbitMQNode
         });
 
         Task<IConnection>? connection = null;
+        var connectionLock = new Lock();
         return server.AddResource(builder, rabbitmq, LocalRabbitMQResource.PrimaryEndpointName,
                 (checks, key, connectionString) => checks.AddRabbitMQ(
-                    _ => connection = OpenOrReconnect(connection, connectionString.Value),
+                    // Under a lock: the first node's health runs every node's check too, so two may ask at once.
+                    _ => { lock (connectionLock) { return connection = OpenOrReconnect(connection, connectionString.Value); } },
                     name: key),
                 portEnvironmentVariable: "RABBITMQ_NODE_PORT",
                 proxied: !cluster.Clustered)
