@@ -23,11 +23,27 @@ public sealed class BenchApp : RunningApp
 
     protected override TimeSpan StartTimeout => TimeSpan.FromMinutes(3);
 
-    public static async Task<BenchApp> StartAsync()
+    /// <summary>The app of every figure but R1's failovers: three workers, the servers as containers where an engine answers.</summary>
+    public static Task<BenchApp> StartAsync(IReadOnlyDictionary<string, string> workerSettings) =>
+        StartAsync(["--BackingServices:Mode=auto", "--Worker:Replicas=3"], workerSettings);
+
+    /// <summary>
+    /// The app of R1's failovers: one worker, a three-node broker and a database with a synchronous standby, which
+    /// only the processes mode runs.
+    /// </summary>
+    public static Task<BenchApp> StartFailoverAsync(IReadOnlyDictionary<string, string> workerSettings) =>
+        StartAsync(["--BackingServices:Mode=processes", "--BackingServices:RabbitMQ:Nodes=3", "--BackingServices:Postgres:Standby=true"], workerSettings);
+
+    private static async Task<BenchApp> StartAsync(string[] arguments, IReadOnlyDictionary<string, string> workerSettings)
     {
         var bench = new BenchApp();
+        foreach (var (key, value) in workerSettings)
+        {
+            bench.WorkerSettings[key] = value;
+        }
+
         // Environment callbacks run at every start, so a restarted worker picks up the current setting.
-        await bench.StartAsync<Projects.AppHost>(["--BackingServices:Mode=auto", "--Worker:Replicas=3"], dashboard: false, builder =>
+        await bench.StartAsync<Projects.AppHost>(arguments, dashboard: false, builder =>
         {
             foreach (var worker in bench.Workers)
             {

@@ -47,13 +47,9 @@ void Report(IEnumerable<Figure> measured)
     }
 }
 
-await using (var app = await BenchApp.StartAsync())
+var workerSettings = args.Zip(args.Skip(1)).Where(pair => pair.First == "--worker-env").Select(pair => pair.Second.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+await using (var app = await BenchApp.StartAsync(workerSettings))
 {
-    foreach (var setting in args.Zip(args.Skip(1)).Where(pair => pair.First == "--worker-env").Select(pair => pair.Second.Split('=', 2)))
-    {
-        app.WorkerSettings[setting[0]] = setting[1];
-    }
-
     var connectionStrings = new Dictionary<string, string>();
     foreach (var name in new[] { "rabbitmq", "redis", "workerdb" })
     {
@@ -136,6 +132,14 @@ await using (var app = await BenchApp.StartAsync())
             Report(await stream.MeasureAsync(name, inject));
         }
     }
+}
+
+if (Runs("R1"))
+{
+    await using var app = await BenchApp.StartFailoverAsync(workerSettings);
+    var failovers = new Failovers(app, streamCount, streamRate);
+    Report(await failovers.LeaderCrashedAsync());
+    Report(await failovers.PrimaryCrashedAsync());
 }
 
 if (!smoke && only is null && !args.Contains("--skip-timings"))

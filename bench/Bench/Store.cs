@@ -16,6 +16,15 @@ public sealed class Store(string connectionString)
     public async Task<double> StoreSpanSecondsAsync(string prefix) =>
         await ScalarAsync<double>("SELECT extract(epoch FROM max(stored_at) - min(stored_at))::float8 FROM messages WHERE starts_with(id, $1)", prefix);
 
+    /// <summary>
+    /// The longest time between two successive rows with this prefix: how long nothing was stored. A batch's rows
+    /// share their transaction's time, so this is the longest time between two commits.
+    /// </summary>
+    public async Task<double> LongestGapSecondsAsync(string prefix) =>
+        await ScalarAsync<double>(
+            "SELECT coalesce(extract(epoch FROM max(gap)), 0)::float8 FROM (SELECT stored_at - lag(stored_at) OVER (ORDER BY stored_at) AS gap FROM messages WHERE starts_with(id, $1)) gaps",
+            prefix);
+
     /// <summary>Waits until the rows with this prefix reach <paramref name="expected"/>, or the time is up; returns the last count.</summary>
     public async Task<long> WaitForRowsAsync(string prefix, long expected, TimeSpan within)
     {

@@ -7,12 +7,14 @@ namespace Bench.Scenarios;
 
 /// <summary>
 /// R1: one fault in the middle of a stream of messages (10% duplicates, 1% malformed), then a count of what was
-/// published, stored and dead-lettered. Liveness is probed throughout, as a kubelet would (1 s timeout).
+/// published, stored and dead-lettered, and how long nothing was stored. Both probes are sampled throughout, as a
+/// kubelet would (1 s timeout). <see cref="Failovers"/> runs the same stream through a failover.
 /// </summary>
 public sealed class FaultStream(BenchApp app, Broker broker, Store store, int count, double ratePerSecond)
 {
     private static readonly TimeSpan DependencyDownFor = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SettleWithin = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The faults, by name. A worker fault returns true: the worker is down by design until it is started again.</summary>
     public IReadOnlyList<(string Name, Func<Task<bool>> Inject)> Faults =>
@@ -36,23 +38,27 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
         var (bodies, ids, malformed) = SampleMessages.Build(new PublishPlan(count, DuplicateShare: 0.1, MalformedShare: 0.01, prefix, Seed: 11));
         var deadLettersBefore = await broker.DeadLetterCountAsync();
         var clock = Stopwatch.StartNew();
-        TimeSpan workerDownFrom = TimeSpan.MaxValue, workerBackAt = TimeSpan.MaxValue;
+        TimeSpan workerDownFrom = TimeSpan.MaxValue, workerBackAt = TimeSpan.MaxValue, faultTook;
         int republished;
-        IReadOnlyList<ProbeSample> alive;
-        await using (var liveness = new ProbeSampler(clock, () => app.ProxiedProbe("/internal/alive"), 1, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)))
+        IReadOnlyList<ProbeSample> alive, ready;
+        await using (var liveness = new ProbeSampler(clock, () => app.ProxiedProbe("/internal/alive"), 1, ProbeInterval, TimeSpan.FromSeconds(1)))
+        await using (var readiness = new ProbeSampler(clock, () => app.ProxiedProbe("/internal/ready"), 1, ProbeInterval, TimeSpan.FromSeconds(1)))
         {
             using var publishWithin = new CancellationTokenSource(SettleWithin);
             var stream = broker.PublishAsync(bodies, ratePerSecond, publishWithin.Token);
             await Task.Delay(TimeSpan.FromSeconds(count / ratePerSecond / 3));
             var faultAt = clock.Elapsed;
-            if (await inject())
+            var workerFault = await inject();
+            faultTook = clock.Elapsed - faultAt;
+            if (workerFault)
             {
-                (workerDownFrom, workerBackAt) = (faultAt, clock.Elapsed);
+                (workerDownFrom, workerBackAt) = (faultAt, faultAt + faultTook);
             }
 
             republished = await stream;
             await store.WaitForRowsAsync(prefix, ids.Count, SettleWithin);
             alive = liveness.Samples;
+            ready = readiness.Samples;
         }
 
         await WaitForDeadLettersAsync(deadLettersBefore + (uint)malformed);
@@ -60,6 +66,8 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
         await Task.Delay(TimeSpan.FromSeconds(2));
         var rows = await store.RowsAsync(prefix);
         var storedTwice = await store.RowsStoredTwiceAsync(prefix);
+        var stalled = await store.LongestGapSecondsAsync(prefix);
+        var notReady = SecondsNotHealthy(ready);
         var deadLettered = await broker.DeadLetterCountAsync() - deadLettersBefore;
         var aliveFailures = alive.Count(s => s.Status != 204 && (s.AnsweredAt < workerDownFrom || s.SentAt > workerBackAt));
         var what = $"{name}: {count:N0} sent ({ids.Count:N0} distinct ids, {malformed} malformed)";
@@ -68,10 +76,16 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
             new("R1", $"{what}: ids lost (neither stored nor dead-lettered)", ids.Count - rows, "ids", ids.Count, "distinct valid ids sent", "0", rows == ids.Count, Correctness: true),
             new("R1", $"{what}: rows stored twice", storedTwice, "rows", rows, "rows stored", "0", storedTwice == 0, Correctness: true),
             new("R1", $"{what}: malformed messages dead-lettered", deadLettered, "messages", malformed, "malformed sent", "all, none lost", deadLettered >= malformed, Correctness: true),
+            new("R1", $"{what}: seconds without progress (the longest time between two rows stored)", stalled, "s", faultTook.TotalSeconds, "the fault: from its start until its server or worker was healthy again", "record", null),
+            new("R1", $"{what}: seconds `/internal/ready` answered other than 204 (sampled every 0.5 s)", notReady, "s", stalled, "seconds without progress", "record", null),
             new("R1", $"{what}: messages the publisher sent again after a broker fault (at least once)", republished, "messages", count, "messages in the stream", "record", null),
             new("R1", $"{what}: `/internal/alive` failures (1 s timeout) while the worker ran", aliveFailures, "probes", alive.Count, "probes in all", "0: no liveness restart", aliveFailures == 0, Correctness: true),
         ];
     }
+
+    // Each sample's answer holds until the next one is sent.
+    private static double SecondsNotHealthy(IReadOnlyList<ProbeSample> samples) =>
+        samples.Zip(samples.Skip(1)).Where(pair => pair.First.Status != 204).Sum(pair => (pair.Second.SentAt - pair.First.SentAt).TotalSeconds);
 
     private async Task WaitForDeadLettersAsync(uint expected)
     {

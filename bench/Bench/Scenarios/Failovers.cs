@@ -1,0 +1,71 @@
+using Harness;
+
+namespace Bench.Scenarios;
+
+/// <summary>
+/// R1 through a failover, on an app whose broker is a three-node cluster and whose database has a synchronous
+/// standby: the node leading the work queue crashes, then the database's primary does and its standby is promoted.
+/// The same stream and counts as every other R1 fault (<see cref="FaultStream"/>).
+/// </summary>
+public sealed class Failovers(BenchApp app, int count, double ratePerSecond)
+{
+    private const string WorkQueue = "work";
+    private static readonly TimeSpan OperatorDecidesIn = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SettleWithin = TimeSpan.FromSeconds(90);
+
+    // The AppHost's names for the nodes of a three-node cluster.
+    private static readonly string[] Nodes = ["rabbitmq", "rabbitmq-node2", "rabbitmq-node3"];
+
+    /// <summary>SIGKILL of the node that leads the work queue; the stream's publisher uses a node that stays up.</summary>
+    public async Task<IReadOnlyList<Figure>> LeaderCrashedAsync()
+    {
+        var leader = await app.QueueLeaderAsync(WorkQueue);
+        var survivor = Nodes.First(node => node != leader);
+        // Two different events for the worker: its own connection lost, or only the queue's leader.
+        var consumer = await app.ConsumerNodeAsync(WorkQueue) == leader ? "the worker's consumer on it" : "the worker's consumer on another node";
+        var figures = await MeasureAsync(survivor, $"the node leading the work queue crashed (SIGKILL), a cluster of 3, {consumer}", async () =>
+        {
+            await app.CrashAsync(leader);
+            return false;
+        });
+        await app.ExecuteCommandAsync(leader, "resource-start");
+        await WaitForWholeClusterAsync(survivor);
+        return figures;
+    }
+
+    /// <summary>SIGKILL of the database's primary, and its standby promoted 5 s later, as an operator or Patroni would.</summary>
+    public Task<IReadOnlyList<Figure>> PrimaryCrashedAsync() =>
+        MeasureAsync("rabbitmq", $"the database primary crashed (SIGKILL), its standby promoted {OperatorDecidesIn.TotalSeconds:0} s later", async () =>
+        {
+            await app.CrashAsync("postgres");
+            await Task.Delay(OperatorDecidesIn);
+            await app.PromoteStandbyAsync();
+            return false;
+        });
+
+    /// <summary>The stream of R1 with <paramref name="inject"/> in its middle, published through <paramref name="brokerNode"/>.</summary>
+    private async Task<IReadOnlyList<Figure>> MeasureAsync(string brokerNode, string name, Func<Task<bool>> inject)
+    {
+        var broker = new Broker(await app.ConnectionStringAsync(brokerNode));
+        // Not pooled: an idle connection to the crashed primary would fail the bench's first count after the failover.
+        var store = new Store(await app.ConnectionStringAsync("workerdb") + ";Pooling=false");
+        return await new FaultStream(app, broker, store, count, ratePerSecond).MeasureAsync(name, inject);
+    }
+
+    private async Task WaitForWholeClusterAsync(string askNode)
+    {
+        var deadline = DateTime.UtcNow + SettleWithin;
+        IReadOnlySet<string> running;
+        while (!(running = await app.RunningNodesAsync(askNode)).SetEquals(Nodes))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The cluster runs {string.Join(", ", running)} {SettleWithin.TotalSeconds} s after the node was started again.");
+            }
+
+            await Task.Delay(500);
+        }
+
+        await app.WaitForHealthyAsync("worker");
+    }
+}
