@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Npgsql;
 using RabbitMQ.Client;
 using Worker.Clients;
+using Worker.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
 namespace Worker.Tests.Deployment;
@@ -50,17 +51,26 @@ public sealed class ManagedBackendsComponentTests
             Assert.Equal(("backing-service-credentials", variable), (reference.Name, reference.Key));
         }
 
-        Assert.Equal(("backing-service-credentials", "ConnectionStrings__rabbitmq"), trigger);
-        Assert.Equal("rabbitmq", new Uri(Credentials(objects)["ConnectionStrings__rabbitmq"]).Host);
+        Assert.Equal(("backing-service-credentials", "ConnectionStrings__rabbitmq"), (trigger.Secret, trigger.Key));
+        // The component's values, not the overlay's: its patch comes after the overlay's replacements.
+        var component = KubernetesYaml.Deserialize<V1Secret>(
+            await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "deploy", "kubernetes", "components", "managed-backends", "connections.yaml")));
+        foreach (var key in new[] { "ConnectionStrings__rabbitmq", "ConnectionStrings__workerdb", "Messaging__BrokerEndpoints" })
+        {
+            Assert.Equal(component.StringData[key], Credentials(objects)[key]);
+        }
     }
 
     [Fact]
     public async Task The_connection_strings_name_several_hosts_in_the_form_the_worker_accepts()
     {
         var secret = Credentials(await Rendered.Value);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(BrokerEndpoints.Key, secret["Messaging__BrokerEndpoints"])]).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            secret.Where(entry => entry.Key.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || entry.Key == "Messaging__BrokerEndpoints")
+                .Select(entry => KeyValuePair.Create(entry.Key.Replace("__", ":", StringComparison.Ordinal), (string?)entry.Value))).Build();
 
-        // What the worker reads at start: each entry host:port, or the start stops naming the key.
+        // What the worker checks at start: it would stop, naming the key, on a malformed one.
+        ConnectionStringValidation.Require(configuration);
         Assert.Equal(3, BrokerEndpoints.Read(configuration).Count);
         Assert.Equal("rabbitmq", new ConnectionFactory { Uri = new Uri(secret["ConnectionStrings__rabbitmq"]) }.HostName);
         var database = new NpgsqlConnectionStringBuilder(secret["ConnectionStrings__workerdb"]);
@@ -85,7 +95,7 @@ public sealed class ManagedBackendsComponentTests
     }
 
     /// <summary>The Secret and key the KEDA trigger reads the broker's address from.</summary>
-    private static async Task<(string, string)> TriggerSecretAsync()
+    private static async Task<(string Secret, string Key)> TriggerSecretAsync()
     {
         var documents = new YamlStream();
         documents.Load(new StringReader(await Yaml.Value));

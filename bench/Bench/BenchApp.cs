@@ -42,18 +42,27 @@ public sealed class BenchApp : RunningApp
             bench.WorkerSettings[key] = value;
         }
 
-        // Environment callbacks run at every start, so a restarted worker picks up the current setting.
-        await bench.StartAsync<Projects.AppHost>(arguments, dashboard: false, builder =>
+        try
         {
-            foreach (var worker in bench.Workers)
+            // Environment callbacks run at every start, so a restarted worker picks up the current setting.
+            await bench.StartAsync<Projects.AppHost>(arguments, dashboard: false, builder =>
             {
-                builder.CreateResourceBuilder<ProjectResource>(worker).WithEnvironment(bench.Configure);
+                foreach (var worker in bench.Workers)
+                {
+                    builder.CreateResourceBuilder<ProjectResource>(worker).WithEnvironment(bench.Configure);
+                }
+            });
+            // Only the first worker runs unless R4 starts the others.
+            foreach (var extra in bench.Workers.Skip(1))
+            {
+                await bench.ExecuteCommandAsync(extra, "resource-stop");
             }
-        });
-        // Only the first worker runs unless R4 starts the others.
-        foreach (var extra in bench.Workers.Skip(1))
+        }
+        catch
         {
-            await bench.ExecuteCommandAsync(extra, "resource-stop");
+            // A start that failed half-way has servers running: they end with the app.
+            await bench.DisposeAsync();
+            throw;
         }
 
         return bench;

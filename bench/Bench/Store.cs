@@ -18,7 +18,7 @@ public sealed class Store(string connectionString)
 
     /// <summary>
     /// The longest time between two successive rows with this prefix: how long nothing was stored. A batch's rows
-    /// share their transaction's time, so this is the longest time between two commits.
+    /// share their transaction's start time, so this is the longest time between the starts of two storing batches.
     /// </summary>
     public async Task<double> LongestGapSecondsAsync(string prefix) =>
         await ScalarAsync<double>(

@@ -16,7 +16,10 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
     private static readonly TimeSpan SettleWithin = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>The faults, by name. A worker fault returns true: the worker is down by design until it is started again.</summary>
+    /// <summary>
+    /// The faults, by name. Each returns once it is over (its server or worker healthy again); a worker fault returns
+    /// true: the worker is down by design until it is started again.
+    /// </summary>
     public IReadOnlyList<(string Name, Func<Task<bool>> Inject)> Faults =>
     [
         ("redis stopped for 5 s", () => StopForAWhileAsync("redis")),
@@ -76,8 +79,8 @@ public sealed class FaultStream(BenchApp app, Broker broker, Store store, int co
             new("R1", $"{what}: ids lost (neither stored nor dead-lettered)", ids.Count - rows, "ids", ids.Count, "distinct valid ids sent", "0", rows == ids.Count, Correctness: true),
             new("R1", $"{what}: rows stored twice", storedTwice, "rows", rows, "rows stored", "0", storedTwice == 0, Correctness: true),
             new("R1", $"{what}: malformed messages dead-lettered", deadLettered, "messages", malformed, "malformed sent", "all, none lost", deadLettered >= malformed, Correctness: true),
-            new("R1", $"{what}: seconds without progress (the longest time between two rows stored)", stalled, "s", faultTook.TotalSeconds, "the fault: from its start until its server or worker was healthy again", "record", null),
-            new("R1", $"{what}: seconds `/internal/ready` answered other than 204 (sampled every 0.5 s)", notReady, "s", stalled, "seconds without progress", "record", null),
+            new("R1", $"{what}: seconds without progress (the longest time between two rows stored; the fault may have held up the publisher too)", stalled, "s", faultTook.TotalSeconds, "the fault: from its start until it was over", "record", null),
+            new("R1", $"{what}: seconds `/internal/ready` answered other than 204 (sampled about every 0.5 s)", notReady, "s", stalled, "seconds without progress", "record", null),
             new("R1", $"{what}: messages the publisher sent again after a broker fault (at least once)", republished, "messages", count, "messages in the stream", "record", null),
             new("R1", $"{what}: `/internal/alive` failures (1 s timeout) while the worker ran", aliveFailures, "probes", alive.Count, "probes in all", "0: no liveness restart", aliveFailures == 0, Correctness: true),
         ];
