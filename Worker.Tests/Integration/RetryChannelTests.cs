@@ -70,30 +70,27 @@ public sealed class RetryChannelTests(AppFixture fixture, ITestOutputHelper outp
 
     /// <summary>
     /// After <see cref="Few"/> retries and again after <see cref="Many"/>, each time after a recovery: no channel at the
-    /// broker, and a managed heap that grew by less than half of what held channels take (measured: 490 held channels
-    /// took 9.2 MiB, about 19 KiB each). The AppHost in this process keeps the broker's log, two lines per refusal:
-    /// about 2 MiB over 490 retries.
+    /// broker. A channel the client still holds is opened again by the recovery, so the broker's count is exact. The
+    /// managed heap is no measure here: this process also hosts the AppHost, which keeps every resource's log, and it
+    /// grew by 8.6 MiB over 490 retries that held no channel, about what 490 held channels took (9.2 MiB).
     /// </summary>
     private async Task AssertNothingHeldAsync(string name, IConnection connection, Func<Task> retry)
     {
-        var measured = new List<(int Channels, long Heap)>();
+        var channels = new List<int>();
         for (var done = 0; done < Many;)
         {
-            for (var target = measured.Count == 0 ? Few : Many; done < target; done++)
+            for (var target = channels.Count == 0 ? Few : Many; done < target; done++)
             {
                 await retry();
             }
 
             await RecoverAsync(name, connection);
-            measured.Add((await ChannelsAsync(name), GC.GetTotalMemory(forceFullCollection: true)));
-            output.WriteLine($"after {done} retries: {measured[^1].Channels} channels at the broker, {measured[^1].Heap / 1024} KiB managed heap");
+            channels.Add(await ChannelsAsync(name));
+            output.WriteLine($"after {done} retries: {channels[^1]} channels at the broker");
         }
 
-        Assert.Equal([0, 0], measured.Select(m => m.Channels));
-        var grown = measured[1].Heap - measured[0].Heap;
-        Assert.True(grown < 4 * 1024 * 1024, $"The managed heap grew by {grown / 1024} KiB over {Many - Few} retries.");
+        Assert.Equal([0, 0], channels);
     }
-
 
     private async Task<IConnection> ConnectAsync(string name) =>
         await new ConnectionFactory { Uri = new Uri(await fixture.ConnectionStringAsync("rabbitmq")) }.CreateConnectionAsync(name);

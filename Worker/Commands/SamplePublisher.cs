@@ -9,7 +9,8 @@ namespace Worker.Commands;
 public sealed class SamplePublisher : IAsyncDisposable
 {
     private const int ConfirmWindow = 256;
-    private const int NackRetries = 10;
+    // Long enough for a quorum queue whose node returned to catch up (measured: over 9 s after a quorum came back).
+    private static readonly TimeSpan NackRetryFor = TimeSpan.FromSeconds(60);
     private readonly IConnection _connection;
     private readonly IChannel _channel;
     private readonly string _queue;
@@ -61,6 +62,7 @@ public sealed class SamplePublisher : IAsyncDisposable
     // each id once. A return (no such queue) is not retried.
     private async Task PublishConfirmedAsync(BasicProperties properties, byte[] body, CancellationToken ct)
     {
+        var started = TimeProvider.System.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -68,9 +70,9 @@ public sealed class SamplePublisher : IAsyncDisposable
                 await _channel.BasicPublishAsync("", _queue, mandatory: true, properties, body, ct);
                 return;
             }
-            catch (PublishException ex) when (!ex.IsReturn && attempt < NackRetries)
+            catch (PublishException ex) when (!ex.IsReturn && TimeProvider.System.GetElapsedTime(started) < NackRetryFor)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000)), ct);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -12,11 +13,13 @@ namespace AppHost.BackingServices.Local;
 /// the health check that opens an AMQP connection to it. A node that joins another finds it through classic config
 /// peer discovery, which retries until that node answers: the join then happens inside the broker's boot, before its
 /// AMQP listener opens, so that a node that answers AMQP has joined. `rabbitmqctl join_cluster` after the start would
-/// leave a window in which the node answers as a cluster of its own.
+/// leave a window in which the node answers as a cluster of its own. A node's first boot starts once the first node
+/// has booted.
 /// </summary>
 internal static class LocalRabbitMQNode
 {
     private static readonly SemaphoreSlim CookieLock = new(1, 1);
+    private static readonly TimeSpan FirstBootWithin = TimeSpan.FromMinutes(2);
 
     public sealed record Settings(ParameterResource User, ParameterResource Password, int? MaxMessageBytes, TimeSpan? ConsumerTimeout);
 
@@ -41,6 +44,11 @@ internal static class LocalRabbitMQNode
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(rabbitmq, async (_, ct) =>
         {
+            if (joins is not null && !Directory.Exists(Path.Combine(home, "mnesia")))
+            {
+                await WaitForFirstBootAsync(joins, ct).ConfigureAwait(false);
+            }
+
             await EnsureCookieAsync(cluster.Home, server.User, ct).ConfigureAwait(false);
             await LocalConfigFile.WriteAsync(configFile, server.User,
             [
@@ -106,8 +114,8 @@ internal static class LocalRabbitMQNode
         return new ConnectionFactory { Uri = new Uri(uri), AutomaticRecoveryEnabled = false }.CreateConnectionAsync();
     }
 
-    // Retried for two minutes, a second apart: the first node boots at the same time. RabbitMQ's default (10 × 0.5 s)
-    // would let a slow first boot make this node a cluster of its own.
+    // Retried for two minutes, a second apart: RabbitMQ's default (10 × 0.5 s) would let a first node slow to answer
+    // the join make this node a cluster of its own.
     private static string[] JoinLines(LocalRabbitMQResource first) =>
     [
         "cluster_formation.peer_discovery_backend = classic_config",
@@ -115,6 +123,31 @@ internal static class LocalRabbitMQNode
         "cluster_formation.discovery_retry_limit = 120",
         "cluster_formation.discovery_retry_interval = 1000",
     ];
+
+    // A joining node copies the cluster's feature flags at its join. Joined while the first node was still booting, it
+    // copied them before that node enabled them, and refused every quorum queue for good ("the corresponding feature
+    // flag is disabled", measured on RabbitMQ 3.10). So a node's first boot waits until the first node answers AMQP,
+    // which it does once booted; later boots rejoin the cluster they know, whichever nodes run.
+    private static async Task WaitForFirstBootAsync(LocalRabbitMQResource first, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + FirstBootWithin;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(first.PrimaryEndpoint.Host, first.PrimaryEndpoint.Port, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is SocketException or InvalidOperationException)
+            {
+                // Not listening yet, or its port not allocated yet. Past the deadline the node starts anyway, and its
+                // health says what it finds.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+        }
+    }
 
     // Written before any node starts: nodes booting at once would otherwise each create a cookie of their own. When
     // the AppHost is root, runuser gives the broker its user's home, and the cookie there, which that user's nodes share.
