@@ -36,7 +36,7 @@ public sealed record ConsumeFailure(string Reason, bool RestartHelps)
     // within the bound; null when nothing tells (a classic queue, or the channel does not open).
     private static async Task<bool?> QuorumConfirmsAsync(IConnection connection, MessagingOptions options, TimeProvider time, CancellationToken ct)
     {
-        if (options.QueueType != "quorum")
+        if (!options.IsQuorum)
         {
             return null;
         }

@@ -15,7 +15,7 @@ public sealed partial class DeadLetterPublisher
         try
         {
             // Beside a classic work queue, a message routed nowhere: the broker drops it and confirms it.
-            var quorum = options.Value.QueueType == "quorum";
+            var quorum = options.Value.IsQuorum;
             await channel.BasicPublishAsync("", quorum ? options.Value.ProbeQueue : UnroutableProbe, mandatory: quorum, ReadOnlyMemory<byte>.Empty, ct);
         }
         catch (Exception ex)

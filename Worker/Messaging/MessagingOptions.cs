@@ -18,6 +18,9 @@ public sealed class MessagingOptions
     [Required, RegularExpression("^(quorum|classic)$", ErrorMessage = "Messaging:QueueType must be quorum or classic.")]
     public string QueueType { get; set; } = "quorum";
 
+    /// <summary>Whether the work queue, and so its dead-letter and probe queues, are quorum queues.</summary>
+    public bool IsQuorum => QueueType == "quorum";
+
     /// <summary>Deliveries of one message before a quorum queue dead-letters it (x-delivery-limit).</summary>
     [Range(1, 1000, ErrorMessage = "Messaging:DeliveryLimit must be 1-1000.")]
     public int DeliveryLimit { get; set; } = 20;

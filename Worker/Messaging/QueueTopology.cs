@@ -19,7 +19,7 @@ public sealed class QueueTopology(IOptions<MessagingOptions> options)
     }
 
     // Anything rejected by another consumer, or delivered too often, lands in the dead-letter queue instead of vanishing.
-    private static Dictionary<string, object?> WorkQueueArguments(MessagingOptions o) => o.QueueType == "quorum"
+    private static Dictionary<string, object?> WorkQueueArguments(MessagingOptions o) => o.IsQuorum
         ? new() { ["x-dead-letter-exchange"] = o.DeadLetterExchange, ["x-queue-type"] = "quorum", ["x-delivery-limit"] = o.DeliveryLimit }
         : new() { ["x-dead-letter-exchange"] = o.DeadLetterExchange };
 
@@ -29,7 +29,7 @@ public sealed class QueueTopology(IOptions<MessagingOptions> options)
         await channel.ExchangeDeclareAsync(o.DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
         // Replicated like the work queue: a classic queue lives on one node, and with that node down a cluster refuses
         // to declare it (404, home node down), which would stop dead-lettering and so the consumer on every node.
-        var arguments = o.QueueType == "quorum" ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
+        var arguments = o.IsQuorum ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
         await channel.QueueDeclareAsync(o.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: ct);
         await channel.QueueBindAsync(o.DeadLetterQueue, o.DeadLetterExchange, routingKey: "", cancellationToken: ct);
     }
@@ -43,7 +43,7 @@ public sealed class QueueTopology(IOptions<MessagingOptions> options)
     public async Task DeclareProbeAsync(IChannel channel, CancellationToken ct)
     {
         var o = options.Value;
-        if (o.QueueType == "quorum")
+        if (o.IsQuorum)
         {
             await channel.QueueDeclareAsync(o.ProbeQueue, durable: true, exclusive: false, autoDelete: false,
                 arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-max-length"] = 1 }, cancellationToken: ct);
