@@ -29,11 +29,11 @@ public sealed class Failovers(BenchApp app, int count, double ratePerSecond)
         var figures = await MeasureAsync(survivor, "the node leading the work queue crashed (SIGKILL), a cluster of 3", async () =>
         {
             await app.CrashAsync(leader);
-            await UntilAsync(async () => await LeaderOrNoneAsync(survivor) is { } elected && elected != leader, "a new leader of the work queue");
+            await Within.UntilAsync(async () => await LeaderOrNoneAsync(survivor) is { } elected && elected != leader, SettleWithin, "a new leader of the work queue");
             return false;
         });
         await app.ExecuteCommandAsync(leader, "resource-start");
-        await UntilAsync(async () => (await app.RunningNodesAsync(survivor)).SetEquals(Nodes), "the crashed node back in the cluster");
+        await Within.UntilAsync(async () => (await app.RunningNodesAsync(survivor)).SetEquals(Nodes), SettleWithin, "the crashed node back in the cluster");
         await app.WaitForHealthyAsync("worker");
         return [.. figures, new("R1", "the node leading the work queue crashed: the worker consumed from that node (1) or another (0)", consumerOnLeader ? 1 : 0, "", null, "—", "record", null)];
     }
@@ -67,20 +67,6 @@ public sealed class Failovers(BenchApp app, int count, double ratePerSecond)
         catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
             return null;
-        }
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + SettleWithin;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No {what} within {SettleWithin.TotalSeconds} s.");
-            }
-
-            await Task.Delay(250);
         }
     }
 }
