@@ -21,11 +21,21 @@ public sealed class SamplePublisher : IAsyncDisposable
     /// <param name="topology">The queue and its type, as the worker that consumes it is configured.</param>
     public static async Task<SamplePublisher> ConnectAsync(string connectionString, MessagingOptions topology, CancellationToken ct)
     {
+        var publisher = await ConnectAsync(connectionString, topology.Queue, ct);
+        // The same topology the worker declares, so messages published before it starts wait in the queue.
+        await new QueueTopology(Options.Create(topology)).DeclareAsync(publisher._channel, ct);
+        return publisher;
+    }
+
+    /// <summary>
+    /// To a queue that exists, declaring nothing: one that another consumer declared with arguments of its own, or
+    /// one whose loss the publisher must not mend. A publish to a queue that is gone fails as a return.
+    /// </summary>
+    public static async Task<SamplePublisher> ConnectAsync(string connectionString, string queue, CancellationToken ct)
+    {
         var connection = await new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync(ct);
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
-        // The same topology the worker declares, so messages published before it starts wait in the queue.
-        await new QueueTopology(Options.Create(topology)).DeclareAsync(channel, ct);
-        return new SamplePublisher(connection, channel, topology.Queue);
+        return new SamplePublisher(connection, channel, queue);
     }
 
     /// <summary>Publishes every body, confirmed by the broker; <paramref name="ratePerSecond"/> 0 means as fast as it goes.</summary>

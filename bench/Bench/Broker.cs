@@ -18,7 +18,17 @@ public sealed class Broker(string connectionString)
     /// on a new connection, so some messages may reach the queue twice, as with any at-least-once publisher.
     /// Returns how many messages were published again after such a failure.
     /// </summary>
-    public async Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct, MessagingOptions? topology = null)
+    public Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct, MessagingOptions? topology = null) =>
+        PublishAsync(bodies, ratePerSecond, token => SamplePublisher.ConnectAsync(connectionString, topology ?? Messaging, token), ct);
+
+    /// <summary>
+    /// <see cref="PublishAsync(IReadOnlyList{byte[]}, double, CancellationToken, MessagingOptions?)"/> to a queue its
+    /// consumer declared, declaring nothing: while the queue is gone, each chunk is published again until it is back.
+    /// </summary>
+    public Task<int> PublishToAsync(string queue, IReadOnlyList<byte[]> bodies, double ratePerSecond, CancellationToken ct) =>
+        PublishAsync(bodies, ratePerSecond, token => SamplePublisher.ConnectAsync(connectionString, queue, token), ct);
+
+    private async Task<int> PublishAsync(IReadOnlyList<byte[]> bodies, double ratePerSecond, Func<CancellationToken, Task<SamplePublisher>> connect, CancellationToken ct)
     {
         var republished = 0;
         SamplePublisher? publisher = null;
@@ -30,7 +40,7 @@ public sealed class Broker(string connectionString)
                 {
                     try
                     {
-                        publisher ??= await SamplePublisher.ConnectAsync(connectionString, topology ?? Messaging, ct);
+                        publisher ??= await connect(ct);
                         await publisher.PublishAsync(chunk, ratePerSecond, ct);
                         break;
                     }
@@ -52,11 +62,63 @@ public sealed class Broker(string connectionString)
     }
 
     /// <summary>Messages waiting in the dead-letter queue.</summary>
-    public async Task<uint> DeadLetterCountAsync()
+    public Task<uint> DeadLetterCountAsync() => CountAsync(Messaging.DeadLetterQueue);
+
+    /// <summary>Messages waiting in a queue; 0 when there is no such queue.</summary>
+    public async Task<uint> CountAsync(string queue)
     {
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        return (await channel.QueueDeclarePassiveAsync(Messaging.DeadLetterQueue)).MessageCount;
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Takes every message off a queue (none when there is no such queue) and returns their bodies.</summary>
+    public async Task<List<byte[]>> TakeAllAsync(string queue)
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var bodies = new List<byte[]>();
+        try
+        {
+            while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+            {
+                bodies.Add(message.Body.ToArray());
+            }
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+        }
+
+        return bodies;
+    }
+
+    public async Task<bool> ExistsAsync(string queue)
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclarePassiveAsync(queue);
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return false;
+        }
+    }
+
+    public async Task DeleteAsync(string queue)
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeleteAsync(queue);
     }
 
     public async Task PurgeDeadLettersAsync()

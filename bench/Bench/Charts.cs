@@ -12,11 +12,16 @@ public static class Charts
     private static readonly Color Worker = Color.FromHex("#4C72B0");
     private static readonly Color Baseline = Color.FromHex("#DD8452");
 
-    public static void Draw(IReadOnlyList<Figure> figures, string directory)
+    /// <param name="faultCells">The fault table's cells (C2): drawn as docs/faults-compared.svg when there are any.</param>
+    public static void Draw(IReadOnlyList<Figure> figures, IReadOnlyList<(string Fault, string Contender, string Verdict)> faultCells, string directory)
     {
         Directory.CreateDirectory(directory);
         HangingDependencies(figures, Path.Combine(directory, "readiness-while-hung.svg"));
         DrainRates(figures, Path.Combine(directory, "drain-rates.svg"));
+        if (faultCells.Count > 0)
+        {
+            Comparison.FaultChart.Draw(faultCells, Path.Combine(directory, "faults-compared.svg"));
+        }
     }
 
     private static void HangingDependencies(IReadOnlyList<Figure> figures, string path)

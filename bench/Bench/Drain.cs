@@ -46,8 +46,12 @@ public sealed class Drain(BenchApp app, Broker broker, Store store)
         return (count / await store.StoreSpanSecondsAsync(prefix), ProcessTree.PeakRssMb(app.WorkerProcessId()));
     }
 
-    /// <summary>The baseline: auto-ack, same prefetch, nothing done per message; first delivery to last.</summary>
-    public async Task<double> NoOpConsumerAsync(int count, string? queueType = null)
+    /// <summary>
+    /// The baseline: auto-ack, same prefetch, nothing done per message; first delivery to last. With
+    /// <paramref name="manualAck"/>, each batch of half the prefetch is acked at once (<c>multiple</c>): the broker's own
+    /// limit when every message is acked, as every consumer that loses nothing must.
+    /// </summary>
+    public async Task<double> NoOpConsumerAsync(int count, string? queueType = null, bool manualAck = false)
     {
         var queue = $"bench-noop-{Guid.NewGuid():N}";
         await PublishAsync(Enumerable.Range(0, count).Select(i => SampleMessages.Valid($"noop-{i}")).ToList(),
@@ -62,7 +66,7 @@ public sealed class Drain(BenchApp app, Broker broker, Store store)
         var last = 0L;
         var done = new TaskCompletionSource();
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, _) =>
+        consumer.ReceivedAsync += async (_, delivery) =>
         {
             last = Stopwatch.GetTimestamp();
             if (Interlocked.Increment(ref received) == 1)
@@ -70,14 +74,17 @@ public sealed class Drain(BenchApp app, Broker broker, Store store)
                 first = last;
             }
 
+            if (manualAck && (received % (Prefetch / 2) == 0 || received == count))
+            {
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: true);
+            }
+
             if (received == count)
             {
                 done.TrySetResult();
             }
-
-            return Task.CompletedTask;
         };
-        await channel.BasicConsumeAsync(queue, autoAck: true, consumer);
+        await channel.BasicConsumeAsync(queue, autoAck: !manualAck, consumer);
         await done.Task.WaitAsync(DrainWithin);
         await channel.QueueDeleteAsync(queue);
         return count / Stopwatch.GetElapsedTime(first, last).TotalSeconds;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Bench;
+using Bench.Comparison;
 using Bench.Scenarios;
 
-// bench/run.sh [--smoke] [--output FILE] [--messages N] [--skip-timings] [--only P4,P6] [--worker-env KEY=VALUE]... [--charts]: starts the system, measures every figure against a
+// bench/run.sh [--smoke] [--output FILE] [--messages N] [--skip-timings] [--only P4,C1] [--faults TEXT] [--worker-env KEY=VALUE]... [--charts]: starts the system, measures every figure against a
 // baseline from the same run, and writes a markdown table. --smoke keeps the counts small so that CI can check the bench
 // still works. Paths (bench/RESULTS.md, eng/run.sh) are the repository's, wherever the bench was started from.
 for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -18,8 +19,9 @@ var smoke = args.Contains("--smoke");
 if (args.Contains("--charts"))
 {
     // bench/run.sh --charts: draws docs/*.svg again from bench/RESULTS.md, without measuring anything.
-    Charts.Draw(ResultsTable.Parse(await File.ReadAllTextAsync(Path.Combine("bench", "RESULTS.md"))), "docs");
-    Console.WriteLine("drew docs/readiness-while-hung.svg and docs/drain-rates.svg");
+    var results = await File.ReadAllTextAsync(Path.Combine("bench", "RESULTS.md"));
+    Charts.Draw(ResultsTable.Parse(results), FaultChart.Parse(results), "docs");
+    Console.WriteLine("drew docs/readiness-while-hung.svg, docs/drain-rates.svg and docs/faults-compared.svg");
     return 0;
 }
 
@@ -38,6 +40,7 @@ const double DeployedTraceSampleRatio = 0.01;
 
 var clock = Stopwatch.StartNew();
 var figures = new List<Figure>();
+var faultCells = new List<FaultCell>();
 void Report(IEnumerable<Figure> measured)
 {
     foreach (var figure in measured)
@@ -132,6 +135,27 @@ await using (var app = await BenchApp.StartAsync(workerSettings))
             Report(await stream.MeasureAsync(name, inject));
         }
     }
+
+    if (Runs("C1", "C2"))
+    {
+        var comparison = new ComparisonRun(Contenders.Create(app, broker, connectionStrings));
+        await using (comparison)
+        {
+            if (Runs("C1"))
+            {
+                Report(await Measured("C1", () => new Speed(comparison.Contenders, drain, broker, store, smoke ? 500 : 10_000, messages, smoke ? 1 : 3, smoke ? ["quorum"] : null).MeasureAsync()));
+            }
+
+            if (Runs("C2"))
+            {
+                faultCells = await new FaultTable(app, comparison.Contenders, broker, store, smoke ? 600 : 5_000, smoke ? 200 : 500, smoke ? 0.1 : 1, smoke,
+                    args.SkipWhile(a => a != "--faults").Skip(1).FirstOrDefault()).MeasureAsync();
+                Report(FaultReport.Figures(faultCells));
+            }
+        }
+
+        Report(comparison.DisposeFailures.Select(failure => new Figure("C1", $"ending the contenders failed: {failure}", double.NaN, "", null, "—", "ended", false, Correctness: true)));
+    }
 }
 
 if (Runs("R1"))
@@ -171,11 +195,25 @@ if (!smoke && only is null && !args.Contains("--skip-timings"))
 }
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : only is null ? "full" : $"partial: {string.Join(", ", only)} only, --messages {messages:N0}", clock.Elapsed));
+await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : only is null ? "full" : $"partial: {string.Join(", ", only)} only, --messages {messages:N0}", clock.Elapsed,
+    faultCells.Count > 0 ? FaultReport.ToMarkdown(faultCells) : null));
 Console.WriteLine($"wrote {output}");
 if (!smoke && only is null)
 {
-    Charts.Draw(figures, "docs");
+    Charts.Draw(figures, [.. faultCells.Select(c => (c.Fault, c.Contender, c.Verdict))], "docs");
+}
+
+// A scenario's figures, or one that says it was not measured and fails the run, keeping the figures measured before.
+static async Task<IReadOnlyList<Figure>> Measured(string id, Func<Task<IReadOnlyList<Figure>>> measure)
+{
+    try
+    {
+        return await measure();
+    }
+    catch (Exception ex)
+    {
+        return [new(id, $"not measured ({ex.Message.Split('\n')[0]})", double.NaN, "", null, "—", "measured", false, Correctness: true)];
+    }
 }
 
 // Speed figures are records; a correctness figure that missed its goal means the worker lost or lied.

@@ -11,7 +11,8 @@ public sealed record Figure(string Id, string What, double Value, string Unit, d
 
 public static class ResultsTable
 {
-    public static string ToMarkdown(IEnumerable<Figure> figures, string mode, TimeSpan took)
+    /// <param name="appendix">Markdown that follows the figures (the fault table of C2), if any.</param>
+    public static string ToMarkdown(IEnumerable<Figure> figures, string mode, TimeSpan took, string? appendix = null)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# Benchmark results ({mode})");
@@ -27,6 +28,12 @@ public static class ResultsTable
             var ratio = f.Baseline is { } d && d != 0 ? $"{(f.Value / d).ToString("0.00##", CultureInfo.InvariantCulture)}×" : "—";
             var met = f.Met switch { true => "yes", false when f.Correctness => "**NO: wrong**", false => "**no**", null => "—" };
             text.AppendLine(CultureInfo.InvariantCulture, $"| {f.Id} | {f.What} | {Format(f.Value)} {f.Unit} | {baseline} | {ratio} | {f.Goal} | {met} |");
+        }
+
+        if (appendix is not null)
+        {
+            text.AppendLine();
+            text.Append(appendix);
         }
 
         return text.ToString();

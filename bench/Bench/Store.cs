@@ -2,19 +2,27 @@ using Npgsql;
 
 namespace Bench;
 
-/// <summary>The bench's reads of the worker's table: rows per id prefix, and when they were stored.</summary>
-public sealed class Store(string connectionString)
+/// <summary>
+/// The bench's reads of the worker's table (or of a peer's, which has the same shape): rows per id prefix, and when
+/// they were stored.
+/// </summary>
+public sealed class Store(string connectionString, string table = "messages")
 {
+    public string ConnectionString => connectionString;
+
+    /// <summary>The same reads on another table of the same shape.</summary>
+    public Store Of(string otherTable) => new(connectionString, otherTable);
+
     public async Task<long> RowsAsync(string prefix) =>
-        await ScalarAsync<long>("SELECT count(*) FROM messages WHERE starts_with(id, $1)", prefix);
+        await ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE starts_with(id, $1)", prefix);
 
     /// <summary>Rows beyond one per id: the unique key makes this 0 unless the schema lost it.</summary>
     public async Task<long> RowsStoredTwiceAsync(string prefix) =>
-        await ScalarAsync<long>("SELECT count(*) - count(DISTINCT id) FROM messages WHERE starts_with(id, $1)", prefix);
+        await ScalarAsync<long>($"SELECT count(*) - count(DISTINCT id) FROM {table} WHERE starts_with(id, $1)", prefix);
 
     /// <summary>Seconds from the first row to the last with this prefix.</summary>
     public async Task<double> StoreSpanSecondsAsync(string prefix) =>
-        await ScalarAsync<double>("SELECT extract(epoch FROM max(stored_at) - min(stored_at))::float8 FROM messages WHERE starts_with(id, $1)", prefix);
+        await ScalarAsync<double>($"SELECT extract(epoch FROM max(stored_at) - min(stored_at))::float8 FROM {table} WHERE starts_with(id, $1)", prefix);
 
     /// <summary>
     /// The longest time between two successive rows with this prefix: how long nothing was stored. A batch's rows
@@ -22,8 +30,20 @@ public sealed class Store(string connectionString)
     /// </summary>
     public async Task<double> LongestGapSecondsAsync(string prefix) =>
         await ScalarAsync<double>(
-            "SELECT coalesce(extract(epoch FROM max(gap)), 0)::float8 FROM (SELECT stored_at - lag(stored_at) OVER (ORDER BY stored_at) AS gap FROM messages WHERE starts_with(id, $1)) gaps",
+            $"SELECT coalesce(extract(epoch FROM max(gap)), 0)::float8 FROM (SELECT stored_at - lag(stored_at) OVER (ORDER BY stored_at) AS gap FROM {table} WHERE starts_with(id, $1)) gaps",
             prefix);
+
+    /// <summary>When the longest time without a row began and ended (UTC): the last row before it and the first after.</summary>
+    public async Task<(DateTime From, DateTime To)> LongestGapAsync(string prefix)
+    {
+        await using var db = new NpgsqlConnection(connectionString);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT previous, stored_at FROM (SELECT stored_at, lag(stored_at) OVER (ORDER BY stored_at) AS previous FROM {table} WHERE starts_with(id, $1)) gaps WHERE previous IS NOT NULL ORDER BY stored_at - previous DESC LIMIT 1",
+            db) { Parameters = { new() { Value = prefix } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetDateTime(0), reader.GetDateTime(1)) : (DateTime.MinValue, DateTime.MinValue);
+    }
 
     /// <summary>Waits until the rows with this prefix reach <paramref name="expected"/>, or the time is up; returns the last count.</summary>
     public async Task<long> WaitForRowsAsync(string prefix, long expected, TimeSpan within)
