@@ -22,6 +22,9 @@ public abstract class Contender(string name) : IAsyncDisposable
     /// <summary>The process, while it runs.</summary>
     public abstract int ProcessId { get; }
 
+    /// <summary>Whether its process runs: one that exited on its own stores nothing more.</summary>
+    public abstract bool IsRunning { get; }
+
     public abstract string Queue(string queueType);
 
     /// <summary>Starts it cold, on a queue of that type; returns once it consumes (its queue is declared and its readiness, if any, says so).</summary>

@@ -46,6 +46,8 @@ public sealed class PeerContender : Contender
 
     public override Uri? Alive => _probes is { } p ? new Uri($"http://127.0.0.1:{_port}{p.Alive}") : null;
 
+    public override bool IsRunning => _process is { HasExited: false };
+
     public override int ProcessId => _process?.Id ?? throw new InvalidOperationException($"{Name} is not running.");
 
     public override string Queue(string queueType) => $"peer-{_short}-{queueType}";

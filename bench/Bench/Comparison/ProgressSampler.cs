@@ -90,10 +90,9 @@ public sealed class ProgressSampler : IAsyncDisposable
     {
         await using var db = new NpgsqlConnection(connectionString);
         await db.OpenAsync(_stop.Token);
-        // Every id of the cell sorts between the prefix and the prefix followed by "zz", in C and in ICU/glibc collations.
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE id >= $1 AND id < $2", db)
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE {Store.InPrefix}", db)
         {
-            Parameters = { new() { Value = prefix }, new() { Value = prefix + "zz" } },
+            Parameters = { new() { Value = prefix }, new() { Value = Store.PrefixEnd(prefix) } },
             CommandTimeout = 2,
         };
         return (long)(await command.ExecuteScalarAsync(_stop.Token))!;

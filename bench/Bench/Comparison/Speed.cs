@@ -8,17 +8,19 @@ namespace Bench.Comparison;
 /// from its table's own timestamps; the figure is the median of interleaved runs (each run starts with the next
 /// contender). The no-op consumers, auto-ack and manual-ack, are the broker's own limits in the same runs.
 /// </summary>
-/// <param name="onlyQueueTypes">The smoke run's subset: only the drains on these queue types.</param>
+/// <param name="onlyQueueTypes">The smoke run's subset: only the drains on these queue types, with and without poison.</param>
 public sealed class Speed(IReadOnlyList<Contender> contenders, Drain drain, Broker broker, Store store, int warm, int measured, int runs, string[]? onlyQueueTypes)
 {
     private static readonly TimeSpan DrainWithin = TimeSpan.FromMinutes(10);
+
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     public async Task<IReadOnlyList<Figure>> MeasureAsync()
     {
         var figures = new List<Figure>();
         var failures = new List<Figure>();
         var drains = new[] { ("quorum queue", "quorum", 0.0), ("classic queue", "classic", 0.0), ("quorum queue, 10 % poison", "quorum", 0.1) }
-            .Where(d => onlyQueueTypes is null || (onlyQueueTypes.Contains(d.Item2) && d.Item3 == 0));
+            .Where(d => onlyQueueTypes is null || onlyQueueTypes.Contains(d.Item2));
         foreach (var (what, queueType, poisonShare) in drains)
         {
             var rates = contenders.ToDictionary(c => c, _ => new List<double>());
@@ -33,6 +35,7 @@ public sealed class Speed(IReadOnlyList<Contender> contenders, Drain drain, Brok
                         var (rate, peak) = await DrainAsync(contender, queueType, poisonShare);
                         rates[contender].Add(rate);
                         peaks[contender].Add(peak);
+                        Console.WriteLine($"C1 {what}, run {run + 1}: {contender.Name}: {rate:N0} msg/s, {peak:N0} MB (C1 at {_clock.Elapsed:hh\\:mm\\:ss})");
                     }
                     catch (Exception ex)
                     {
@@ -107,7 +110,12 @@ public sealed class Speed(IReadOnlyList<Contender> contenders, Drain drain, Brok
 
         await contender.StartAsync(queueType);
         var table = store.Of(contender.Table);
-        var rows = await table.WaitForRowsAsync($"{prefix}m", measured, DrainWithin);
+        var rows = await table.WaitForRowsAsync($"{prefix}m", measured, DrainWithin, () => contender.IsRunning);
+        if (!contender.IsRunning)
+        {
+            throw new InvalidOperationException($"{contender.Name} exited after storing {rows:N0} of {measured:N0}.");
+        }
+
         var peak = Harness.ProcessTree.PeakRssMb(contender.ProcessId);
         await contender.StopAsync();
         if (rows < measured)

@@ -22,6 +22,8 @@ public sealed class WorkerContender(BenchApp app) : Contender(Title)
 
     public override Uri? Alive => app.ProxiedProbe("/internal/alive");
 
+    public override bool IsRunning => app.TryProcessId("worker") is not null;
+
     public override int ProcessId => app.WorkerProcessId();
 
     // The work queue's type cannot change once declared, so another type is another queue.

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace PeerCommon;
 
@@ -22,6 +24,13 @@ public sealed class SampleMessage
         if (string.IsNullOrEmpty(Id) || string.IsNullOrEmpty(Type) || Payload.ValueKind != JsonValueKind.Object || Timestamp is null)
         {
             throw new InvalidMessageException($"message {Id ?? "(no id)"} breaks the contract: id, type, an object payload and a timestamp are required");
+        }
+
+        // System.Text.Json hands a JsonElement over without checking the UTF-8 inside its strings; reading its text
+        // later would throw, so a body that is not UTF-8 is refused here, as the worker refuses it.
+        if (!Utf8.IsValid(JsonMarshal.GetRawUtf8Value(Payload)))
+        {
+            throw new InvalidMessageException($"message {Id} breaks the contract: its payload is not UTF-8");
         }
     }
 
