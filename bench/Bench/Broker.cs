@@ -121,11 +121,13 @@ public sealed class Broker(string connectionString)
         await channel.QueueDeleteAsync(queue);
     }
 
-    public async Task PurgeDeadLettersAsync()
+    public Task PurgeDeadLettersAsync() => PurgeAsync(Messaging.DeadLetterQueue);
+
+    public async Task PurgeAsync(string queue)
     {
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        await channel.QueuePurgeAsync(Messaging.DeadLetterQueue);
+        await channel.QueuePurgeAsync(queue);
     }
 
     /// <summary>Takes every dead letter off the queue and returns the reason header of each ("" when it has none).</summary>

@@ -195,8 +195,11 @@ if (!smoke && only is null && !args.Contains("--skip-timings"))
 }
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, smoke ? "smoke: small counts, short loads" : only is null ? "full" : $"partial: {string.Join(", ", only)} only, --messages {messages:N0}", clock.Elapsed,
-    faultCells.Count > 0 ? FaultReport.ToMarkdown(faultCells) : null));
+var mode = smoke ? "smoke: small counts, short loads"
+    : only is not null ? $"partial: {string.Join(", ", only)} only, --messages {messages:N0}"
+    : args.Contains("--skip-timings") ? "full but P5, --skip-timings"
+    : "full";
+await File.WriteAllTextAsync(output, ResultsTable.ToMarkdown(figures, mode, clock.Elapsed, faultCells.Count > 0 ? FaultReport.ToMarkdown(faultCells) : null));
 Console.WriteLine($"wrote {output}");
 if (!smoke && only is null)
 {

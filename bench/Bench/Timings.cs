@@ -65,13 +65,28 @@ public static class Timings
         test.BeginErrorReadLine();
         try
         {
-            // CI's own bound on the whole run; the suite alone takes about half of it.
+            // Twice the suite's usual time: past that it hangs, and the bench goes on without this figure.
             await test.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(45));
         }
         catch (TimeoutException)
         {
-            // A suite left running would hold its servers and the cores beyond the bench.
-            test.Kill(entireProcessTree: true);
+            // A suite left running would hold its servers and the cores beyond the bench. bash runs its EXIT trap (which
+            // stops the tests' engine, started outside this tree) only once its foreground command ends, so the
+            // descendants are asked to end first, and only what is left after that is killed.
+            foreach (var pid in ProcessTree.Descendants(test.Id))
+            {
+                Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            }
+
+            try
+            {
+                await test.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            }
+            catch (TimeoutException)
+            {
+                test.Kill(entireProcessTree: true);
+            }
+
             throw;
         }
 

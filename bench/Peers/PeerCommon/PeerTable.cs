@@ -28,7 +28,7 @@ public sealed class PeerTable(NpgsqlDataSource dataSource, PeerOptions options)
         command.Parameters.Add(new() { Value = message.Id });
         command.Parameters.Add(new() { Value = message.Type });
         command.Parameters.Add(new() { Value = message.Payload.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new() { Value = message.Timestamp!.Value.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = message.At.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -44,7 +44,7 @@ public sealed class PeerTable(NpgsqlDataSource dataSource, PeerOptions options)
         command.Parameters.Add(new() { Value = messages.Select(m => m.Id!).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = messages.Select(m => m.Type!).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = messages.Select(m => m.Payload.GetRawText()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new() { Value = messages.Select(m => m.Timestamp!.Value.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = messages.Select(m => m.At.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         await command.ExecuteNonQueryAsync(ct);
     }
 }
