@@ -19,6 +19,15 @@ public sealed partial class Backends
         return await redis.GetServers().Single().KeysAsync(pattern: prefix + "*").CountAsync();
     }
 
+    /// <summary>The time to live of each key that starts with <paramref name="prefix"/>; a key without one has none.</summary>
+    public async Task<List<TimeSpan?>> RedisTimesToLiveAsync(string prefix)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis"));
+        var database = redis.GetDatabase();
+        var keys = await redis.GetServers().Single().KeysAsync(pattern: prefix + "*").ToListAsync();
+        return [.. await Task.WhenAll(keys.Select(key => database.KeyTimeToLiveAsync(key)))];
+    }
+
     public async Task FlushRedisAsync()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await ConnectionStringAsync("redis") + ",allowAdmin=true");

@@ -133,6 +133,21 @@ public sealed partial class Backends(DistributedApplication app, string? databas
         return new TableLock(connection, transaction);
     }
 
+    /// <summary>
+    /// Inserts a row for <paramref name="id"/> in a transaction that stays open until disposed, and is then rolled
+    /// back: the worker's insert of that id waits for it, while every other id is stored as ever.
+    /// </summary>
+    public async Task<TableLock> HoldUncommittedRowAsync(string id)
+    {
+        var connection = new NpgsqlConnection(await ConnectionStringAsync("workerdb"));
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand("INSERT INTO messages (id, type, payload, sent_at) VALUES ($1, 'held', '{}', now())", connection, transaction);
+        command.Parameters.Add(new() { Value = id });
+        await command.ExecuteNonQueryAsync();
+        return new TableLock(connection, transaction);
+    }
+
     // Unpooled: a pooled connection would outlive a server the tests stop and start.
     private async Task<NpgsqlConnection> OpenUnpooledAsync()
     {

@@ -79,6 +79,20 @@ public sealed class PipelineAccountingTests(AppFixture fixture)
     }
 
     [Fact]
+    public async Task Each_stored_id_is_marked_in_redis_for_the_configured_dedup_ttl()
+    {
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?> { ["Messaging:DedupTtl"] = "00:10:00" });
+        var prefix = $"m{Guid.NewGuid():N}";
+
+        await worker.PublishAsync([.. Enumerable.Range(0, 300).Select(i => SampleMessages.Valid($"{prefix}-{i}"))]);
+
+        await _backends.WaitForRowsAsync(prefix, 300);
+        await Within.UntilAsync(async () => await _backends.RedisKeysAsync($"worker:stored:*{prefix}") == 300, InProcessWorker.Within, "every stored id marked");
+        var ttls = await _backends.RedisTimesToLiveAsync($"worker:stored:*{prefix}");
+        Assert.All(ttls, ttl => Assert.InRange(ttl ?? TimeSpan.Zero, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
     public async Task Two_deployments_sharing_one_redis_with_the_same_queue_and_database_names_keep_their_marks_apart()
     {
         // Two clusters deployed from the same manifests: the same queue, host, port and database names, but two

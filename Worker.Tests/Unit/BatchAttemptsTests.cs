@@ -132,7 +132,7 @@ public sealed class BatchAttemptsTests : IDisposable
     private BatchAttempts Attempts(FakeStore store)
     {
         var options = Options.Create(new MessagingOptions());
-        var processor = new BatchProcessor(_dedup, store, _deadLetters, _telemetry, options, NullLogger<BatchProcessor>.Instance);
+        var processor = new BatchProcessor(_dedup, store, _deadLetters, _telemetry, TimeProvider.System, options, NullLogger<BatchProcessor>.Instance);
         return new BatchAttempts(processor, _status, TimeProvider.System, options, _logger);
     }
 

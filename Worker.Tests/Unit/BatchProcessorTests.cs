@@ -21,7 +21,7 @@ public sealed class BatchProcessorTests : IDisposable
 
     public BatchProcessorTests()
     {
-        _processor = new BatchProcessor(_dedup, _store, _deadLetters, _telemetry, Options.Create(new MessagingOptions()), NullLogger<BatchProcessor>.Instance);
+        _processor = new BatchProcessor(_dedup, _store, _deadLetters, _telemetry, TimeProvider.System, Options.Create(new MessagingOptions()), NullLogger<BatchProcessor>.Instance);
         _instruments = new InstrumentReader(meter => meter == _telemetry.Meter);
     }
 

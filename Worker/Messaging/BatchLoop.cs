@@ -8,7 +8,10 @@ namespace Worker.Messaging;
 /// <summary>
 /// Cuts batches from the in-flight window (by count and by bytes), runs each until every delivery has an outcome,
 /// then acks it: one <c>basic.ack multiple</c> per channel, sent only once rows are committed and dead letters
-/// confirmed. A batch in progress blocks the next one, so the window fills up and the broker stops sending.
+/// confirmed. Up to Messaging:BatchesInFlight batches run at once, so that one batch's round trips to the servers
+/// overlap another's; a batch is acked only after the one cut before it, since <c>multiple</c> acks every lower tag
+/// of its channel. With that many batches running, the next one waits, the window fills up and the broker stops
+/// sending.
 /// </summary>
 public sealed partial class BatchLoop(
     InFlightWindow window,
@@ -24,28 +27,66 @@ public sealed partial class BatchLoop(
     /// <summary>Runs until the window is closed and empty (the drain), or <paramref name="deadline"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken deadline)
     {
-        var batch = new List<Delivery>(_options.BatchSize);
-        while (await window.Reader.WaitToReadAsync(deadline))
+        var running = new Queue<Task>(_options.BatchesInFlight);
+        var acked = Task.CompletedTask;
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(deadline);
+        try
         {
-            await FillAsync(batch, deadline);
-            foreach (var delivery in batch)
+            while (await window.Reader.WaitToReadAsync(deadline))
             {
-                delivery.StartTrace();
+                var batch = new List<Delivery>(_options.BatchSize);
+                await FillAsync(batch, deadline);
+                acked = RunBatchAsync(batch, acked, failed.Token);
+                running.Enqueue(acked);
+                while (running.Count >= _options.BatchesInFlight || running.Peek().IsCompleted)
+                {
+                    // A batch that failed fails the loop here; those after it never ack, as they wait for its ack.
+                    await running.Dequeue();
+                    if (running.Count == 0)
+                    {
+                        break;
+                    }
+                }
             }
-
-            await attempts.RunAsync(batch, deadline);
-            await AckAsync(batch, deadline);
-            LogDeadLetters(batch);
-            foreach (var delivery in batch)
-            {
-                delivery.Complete();
-            }
-
-            telemetry.InFlight.Add(-batch.Count);
-            telemetry.HandlerDuration.Record(time.GetElapsedTime(batch[0].ReceivedAt).TotalSeconds);
-            status.RecordProgress(batch.Count);
-            batch.Clear();
         }
+        catch
+        {
+            // The batches after a failed one can only fail too: they are stopped rather than left retrying.
+            await failed.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            // The loop ends with its batches: a drain is over only once every batch cut has been acked or has failed.
+            await Task.WhenAll(running).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        await acked;
+    }
+
+    private async Task RunBatchAsync(List<Delivery> batch, Task before, CancellationToken deadline)
+    {
+        foreach (var delivery in batch)
+        {
+            delivery.StartTrace();
+        }
+
+        await attempts.RunAsync(batch, deadline);
+        var waiting = time.GetTimestamp();
+        await before;
+        telemetry.RecordStage("ack-order", waiting, time);
+        var acking = time.GetTimestamp();
+        await AckAsync(batch, deadline);
+        telemetry.RecordStage("ack", acking, time);
+        LogDeadLetters(batch);
+        foreach (var delivery in batch)
+        {
+            delivery.Complete();
+        }
+
+        telemetry.InFlight.Add(-batch.Count);
+        telemetry.HandlerDuration.Record(time.GetElapsedTime(batch[0].ReceivedAt).TotalSeconds);
+        status.RecordProgress(batch.Count);
     }
 
     private async Task FillAsync(List<Delivery> batch, CancellationToken ct)

@@ -16,6 +16,7 @@ public sealed partial class BatchProcessor(
     IMessageStore store,
     IDeadLetterPublisher deadLetters,
     WorkerTelemetry telemetry,
+    TimeProvider time,
     IOptions<MessagingOptions> options,
     ILogger<BatchProcessor> logger)
 {
@@ -91,17 +92,21 @@ public sealed partial class BatchProcessor(
 
         telemetry.Processed.Add(inserted.Count);
         telemetry.Duplicates.Add(valid.Count - inserted.Count);
+        var marking = time.GetTimestamp();
         using (SuppressInstrumentationScope.Begin())
         {
             await dedup.MarkStoredAsync([.. toInsert.Select(m => m.Id)], options.Value.DedupTtl);
         }
+
+        telemetry.RecordStage("mark", marking, time);
     }
 
     // The batch's call is shared; each message's trace gets its own span over that call. The client libraries' own
     // span of it would be a trace of its own, belonging to no message, so their instrumentation is off for the call.
-    private static async Task<T> TimedAsync<T>(string name, IEnumerable<Delivery> deliveries, Func<Task<T>> call)
+    private async Task<T> TimedAsync<T>(string name, IEnumerable<Delivery> deliveries, Func<Task<T>> call)
     {
-        var started = DateTimeOffset.UtcNow;
+        var started = time.GetUtcNow();
+        var startedAt = time.GetTimestamp();
         Task<T> running;
         using (SuppressInstrumentationScope.Begin())
         {
@@ -109,7 +114,8 @@ public sealed partial class BatchProcessor(
         }
 
         var result = await running;
-        var ended = DateTimeOffset.UtcNow;
+        telemetry.RecordStage(name, startedAt, time);
+        var ended = time.GetUtcNow();
         foreach (var message in deliveries.Select(d => d.Trace).OfType<Activity>())
         {
             using var span = WorkerTelemetry.Source.StartActivity(name, ActivityKind.Internal, message.Context, startTime: started);

@@ -37,6 +37,13 @@ public sealed class MessagingOptions
     [Range(1, 5_000, ErrorMessage = "Messaging:BatchSize must be 1-5000.")]
     public int BatchSize { get; set; } = 256;
 
+    /// <summary>
+    /// Batches processed at once: while one waits for PostgreSQL's commit, the next is parsed and deduplicated. Each
+    /// is acked after the one before it, so an ack never covers a message whose row is not committed.
+    /// </summary>
+    [Range(1, 8, ErrorMessage = "Messaging:BatchesInFlight must be 1-8.")]
+    public int BatchesInFlight { get; set; } = 2;
+
     /// <summary>How long a batch waits to fill once its first message arrived.</summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
 

@@ -21,9 +21,6 @@ public sealed partial class DedupMarkWrites
             description: "1 while Redis refuses to mark stored ids: duplicates are then skipped by PostgreSQL alone.");
     }
 
-    /// <summary>Whether the last marks were refused.</summary>
-    public bool Failing => Volatile.Read(ref _failing) == 1;
-
     public void Written()
     {
         if (Interlocked.Exchange(ref _failing, 0) == 1)

@@ -18,6 +18,8 @@ public sealed class WorkerTelemetry : IDisposable
         StaleMarks = Meter.CreateCounter<long>("worker.dedup.stale_marks", "{message}", "Ids Redis marked as stored that the database had no row for, stored again.");
         InFlight = Meter.CreateUpDownCounter<long>("worker.messages.in_flight", "{message}", "Messages received and not yet acked.");
         HandlerDuration = Meter.CreateHistogram<double>("worker.handler.duration", "s", "Time to handle one batch, from receipt to ack.");
+        StageDuration = Meter.CreateHistogram<double>("worker.batch.stage.duration", "s",
+            "Time one batch spends in a stage (worker.stage): dedup, insert, mark, ack-order (waiting for the batch before it), ack.");
     }
 
     public static ActivitySource Source { get; } = new(Name);
@@ -36,6 +38,13 @@ public sealed class WorkerTelemetry : IDisposable
     public UpDownCounter<long> InFlight { get; }
 
     public Histogram<double> HandlerDuration { get; }
+
+    /// <summary>Which stage holds a batch up: the dependency behind a slow drain, without a trace.</summary>
+    public Histogram<double> StageDuration { get; }
+
+    /// <summary>Records the time since <paramref name="started"/> (a <see cref="TimeProvider"/> timestamp) as <paramref name="stage"/>.</summary>
+    public void RecordStage(string stage, long started, TimeProvider time) =>
+        StageDuration.Record(time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("worker.stage", stage));
 
     public void Dispose() => Meter.Dispose();
 }

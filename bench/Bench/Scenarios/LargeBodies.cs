@@ -54,7 +54,7 @@ public sealed partial class LargeBodies(BenchApp app, Broker broker, Store store
         var what = $"{valid:N0} bodies of {validBytes / 1000} KB and {large} of {largeBytes / 1024} KiB";
         return
         [
-            new("P6", $"{what}: worker peak RSS (VmHWM) after the drain", peak, "MiB", limit, "memory limit in deploy/kubernetes", "≤ 0.75×: room to spare", peak <= 0.75 * limit),
+            new("P6", $"{what}: worker peak RSS (VmHWM) after the drain", peak, "MiB", limit, "memory limit in deploy/kubernetes", "≤ 0.6×: room to spare", peak <= 0.6 * limit),
             new("P6", "worker peak RSS (VmHWM) idle, before any body arrived", idle, "MiB", limit, "memory limit in deploy/kubernetes", "record", null),
             new("P6", $"{what}: valid ones stored", stored, "messages", valid, "valid sent", "all", stored == valid, Correctness: true),
             new("P6", $"{what}: large ones dead-lettered as body-too-large", deadLettered, "messages", large, "large sent", "all", deadLettered == large, Correctness: true),

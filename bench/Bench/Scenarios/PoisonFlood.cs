@@ -59,13 +59,15 @@ public sealed class PoisonFlood(BenchApp app, Broker broker, Store store)
         var notReady = ready.Count(s => s.Status != 204);
         var kinds = string.Join(", ", sentByKind.Keys.Order());
         var what = $"{poison.Count:N0} poison ({kinds}) among {valid:N0} valid";
+        // 1 % of poison may cost the valid ones 5 %, 10 % of it 15 %.
+        var goal = id == "R3" ? 0.95 : 0.85;
         return
         [
             new(id, $"{what}: valid messages stored", stored, "messages", valid, "valid sent", "all", stored == valid, Correctness: true),
             new(id, $"{what}: dead-lettered", reasons.Count, "messages", poison.Count, "poison sent", "all, once", reasons.Count == poison.Count, Correctness: true),
             new(id, $"{what}: dead letters with the reason of their kind", withTheirReason, "messages", poison.Count, "poison sent", "all", withTheirReason == poison.Count, Correctness: true),
             new(id, $"{what}: `/internal/ready` answers other than 204 during the drain", notReady, "answers", ready.Count, "answers in all", "0", notReady == 0, Correctness: true),
-            new(id, $"{what}: drain rate of the valid ones", rate, "msg/s", validOnlyRate, "P4: valid messages only", "≥ 0.8×", rate >= 0.8 * validOnlyRate),
+            new(id, $"{what}: drain rate of the valid ones", rate, "msg/s", validOnlyRate, "P4: valid messages only", $"≥ {goal}×", rate >= goal * validOnlyRate),
         ];
     }
 
