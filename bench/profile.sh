@@ -57,7 +57,7 @@ lines=15 report perf report -i "$out/perf.data" --no-children --pid "$pid" --sor
 lines=40 report perf report -i "$out/perf.data" --no-children --pid "$pid" --sort sym --stdio -g none > "$out/worker-self.txt"
 lines=60 report perf report -i "$out/perf.data" --children --pid "$pid" --sort sym --stdio -g none > "$out/worker-inclusive.txt"
 # Each stage's median over the recording (worker.batch.stage.duration, p50 of each second), in ms.
-awk -F, '/worker.batch.stage.duration/ && /Percentile=50/ { match($3, /worker.stage=[a-z]+/); s = substr($3, RSTART + 13, RLENGTH - 13); sum[s] += $5 * 1000; n[s]++ }
+awk -F, '/worker.batch.stage.duration/ && /Percentile=50/ { match($3, /worker.stage=[a-z-]+/); s = substr($3, RSTART + 13, RLENGTH - 13); sum[s] += $5 * 1000; n[s]++ }
   END { for (s in sum) printf "%-8s %6.2f ms\n", s, sum[s] / n[s] }' "$out/counters.csv" | sort > "$out/worker-stages.txt"
 grep -E '^P4 drain rate of' "$out/bench.log" || true
 echo "wrote $out/{by-process,worker-by-library,worker-self,worker-inclusive,worker-stages}.txt and $out/counters.csv"

@@ -113,8 +113,17 @@ public sealed partial class BatchProcessor(
             running = call();
         }
 
-        var result = await running;
-        telemetry.RecordStage(name, startedAt, time);
+        T result;
+        try
+        {
+            result = await running;
+        }
+        finally
+        {
+            // A failed call counts too: a dependency that fails slowly is what this histogram is read for.
+            telemetry.RecordStage(name, startedAt, time);
+        }
+
         var ended = time.GetUtcNow();
         foreach (var message in deliveries.Select(d => d.Trace).OfType<Activity>())
         {

@@ -35,9 +35,6 @@ var (malformed, streamCount, streamRate) = smoke ? (500, 1_000, 500.0) : (10_000
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',');
 bool Runs(params string[] ids) => only is null || ids.Any(only.Contains);
 
-// OTEL_TRACES_SAMPLER_ARG in deploy/kubernetes/worker.yaml.
-const double DeployedTraceSampleRatio = 0.01;
-
 var clock = Stopwatch.StartNew();
 var figures = new List<Figure>();
 var faultCells = new List<FaultCell>();
@@ -79,54 +76,16 @@ await using (var app = await BenchApp.StartAsync(workerSettings))
 
     var drain = new Drain(app, broker, store);
     var rate = double.NaN;
+    var drains = new QueuedDrains(app, drain);
     if (Runs("P4", "R2", "R3"))
     {
-        var noOp = await drain.NoOpConsumerAsync(messages);
-        (rate, var rss) = await drain.WorkerAsync(messages);
-        app.TraceSampleRatio = DeployedTraceSampleRatio;
-        var (sampledRate, sampledRss) = await drain.WorkerAsync(messages);
-        app.TraceSampleRatio = null;
-        var noOpClassic = await drain.NoOpConsumerAsync(messages, "classic");
-        var (classicRate, _) = await drain.WorkerAsync(messages, "classic");
-        var noOpManualAck = await drain.NoOpConsumerAsync(messages, manualAck: true);
-        // The same drain, one batch at a time; a --worker-env of the same key is restored after.
-        var configured = app.WorkerSettings.GetValueOrDefault("Messaging__BatchesInFlight");
-        app.WorkerSettings["Messaging__BatchesInFlight"] = "1";
-        var (serialRate, _) = await drain.WorkerAsync(messages);
-        if (configured is null)
-        {
-            app.WorkerSettings.Remove("Messaging__BatchesInFlight");
-        }
-        else
-        {
-            app.WorkerSettings["Messaging__BatchesInFlight"] = configured;
-        }
-
-        Report([
-            new("P4", $"drain rate of {messages:N0} queued messages, stored and deduplicated", rate, "msg/s", noOp, "no-op consumer, auto-ack, same prefetch", "≥ 0.5×", rate >= 0.5 * noOp),
-            new("P4", "drain rate against a no-op consumer that acks every batch (multiple), as a consumer that loses nothing must", rate, "msg/s", noOpManualAck, "no-op consumer, manual ack per half prefetch", "record", null),
-            new("P4", "gain of overlapping batches: the drain rate against one batch at a time (`Messaging:BatchesInFlight=1`)", rate, "msg/s", serialRate, "one batch at a time", "record", null),
-            new("P4", "worker peak RSS (VmHWM) after the drain, every message traced (Aspire's development default)", rss, "MB", null, "—", "≤ 150 MB", rss <= 150),
-            new("P4", $"drain rate, {DeployedTraceSampleRatio:P0} of traces sampled (as deploy/kubernetes sets)", sampledRate, "msg/s", noOp, "no-op consumer, auto-ack, same prefetch", "≥ 0.5×", sampledRate >= 0.5 * noOp),
-            new("P4", $"worker peak RSS (VmHWM) after the drain, {DeployedTraceSampleRatio:P0} of traces sampled", sampledRss, "MB", null, "—", "≤ 150 MB", sampledRss <= 150),
-            new("P4", "drain rate with a classic queue instead of the quorum one", classicRate, "msg/s", noOpClassic, "no-op consumer on a classic queue", "≥ 0.5×", classicRate >= 0.5 * noOpClassic),
-            new("P4", "cost of the quorum queue: its drain rate against the classic queue's", rate, "msg/s", classicRate, "classic queue", "record", null),
-        ]);
+        (var measured, rate) = await drains.MeasureAsync(messages);
+        Report(measured);
     }
 
-    // --ab KEY=VALUE: the P4 drain with a worker setting against the same drain without it, interleaved, median of 3.
     if (args.SkipWhile(a => a != "--ab").Skip(1).FirstOrDefault()?.Split('=', 2) is [var abKey, var abValue])
     {
-        var (without, with) = (new List<double>(), new List<double>());
-        for (var run = 0; run < 3; run++)
-        {
-            without.Add((await drain.WorkerAsync(messages)).Rate);
-            app.WorkerSettings[abKey] = abValue;
-            with.Add((await drain.WorkerAsync(messages)).Rate);
-            app.WorkerSettings.Remove(abKey);
-        }
-
-        Report([new("P4", $"drain rate with {abKey}={abValue}, median of 3 interleaved runs", with.Order().ElementAt(1), "msg/s", without.Order().ElementAt(1), "the same drain without it", "record", null)]);
+        Report([await drains.CompareAsync(abKey, abValue, messages)]);
     }
 
     if (Runs("R5"))
